@@ -1,0 +1,94 @@
+"""Frozen value types of the graph core: tasks as nodes, datasets as edge labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from glacier.graph.problems import GraphProblem
+
+
+@dataclass(frozen=True)
+class Input:
+    """A task parameter that consumes a dataset."""
+
+    parameter: str
+    dataset: str
+
+
+@dataclass(frozen=True)
+class TaskNode:
+    """A task as the graph sees it: an id, a display name, what it reads and writes."""
+
+    #: Module-qualified name, e.g. ``shop.tasks.clean_orders``; unique within a project.
+    id: str
+    #: The function's name, used in messages.
+    name: str
+    inputs: tuple[Input, ...]
+    #: The dataset the task produces, or ``None`` for a sink without output.
+    output: str | None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``source`` produces ``dataset``, which ``target`` consumes."""
+
+    source: str
+    target: str
+    dataset: str
+
+
+@dataclass(frozen=True)
+class PipelineGraph:
+    """The DAG of one pipeline, with everything derived from it computed once."""
+
+    #: Tasks in the order the pipeline lists them (duplicates removed).
+    tasks: tuple[TaskNode, ...]
+    edges: tuple[Edge, ...]
+    #: Execution order (list-index tie-break); empty when the graph has a cycle.
+    order: tuple[str, ...]
+    sources: tuple[str, ...]
+    sinks: tuple[str, ...]
+    #: External inputs: consumed, produced by no task, and declared with storage.
+    inputs: tuple[str, ...]
+    problems: tuple[GraphProblem, ...]
+    _dependencies: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
+    _consumers: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
+
+    @property
+    def is_acyclic(self) -> bool:
+        """Whether an execution order exists."""
+        return len(self.order) == len(self.tasks)
+
+    def task(self, task_id: str) -> TaskNode:
+        """The node with this id.
+
+        Raises:
+            KeyError: if the pipeline has no such task.
+        """
+        for node in self.tasks:
+            if node.id == task_id:
+                return node
+        raise KeyError(task_id)
+
+    def dependencies(self, task_id: str) -> tuple[str, ...]:
+        """Ids of the tasks whose output ``task_id`` consumes, in list order."""
+        return self._dependencies[task_id]
+
+    def consumers(self, task_id: str) -> tuple[str, ...]:
+        """Ids of the tasks that consume the output of ``task_id``, in list order."""
+        return self._consumers[task_id]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The graph part of the spec's pipeline JSON shape (§3)."""
+        return {
+            "tasks": [node.id for node in self.tasks],
+            "edges": [
+                {"source": e.source, "target": e.target, "dataset": e.dataset} for e in self.edges
+            ],
+            "order": list(self.order),
+            "sources": list(self.sources),
+            "sinks": list(self.sinks),
+            "inputs": list(self.inputs),
+        }

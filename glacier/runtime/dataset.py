@@ -1,0 +1,70 @@
+"""`Dataset`: a named data artifact, optionally with storage and a schema."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import Any, Generic, TypeVar, overload
+
+from glacier.storage import Storage
+
+T = TypeVar("T")
+
+_declaration_counter = itertools.count()
+
+
+class Dataset(Generic[T]):
+    """A named data artifact. Two datasets with the same name are the same data.
+
+    Args:
+        name: the dataset's identity, e.g. ``"raw_data"``.
+        storage: where it lives (``glacier.storage.S3(...)`` ...); a dataset with
+            storage can be read by a pipeline that does not produce it.
+        schema: the Python type of its records (used by the mypy plugin).
+
+    Raises:
+        TypeError: if ``name`` is not a string or ``storage`` is not a storage location.
+        ValueError: if ``name`` is empty.
+
+    >>> raw = Dataset("raw_data")
+    >>> raw.name
+    'raw_data'
+    """
+
+    @overload
+    def __init__(self: Dataset[Any], name: str, storage: Storage | None = None) -> None: ...
+    @overload
+    def __init__(self, name: str, storage: Storage | None = None, *, schema: type[T]) -> None: ...
+    @overload
+    def __init__(self, name: str, storage: Storage | None, schema: type[T]) -> None: ...
+
+    def __init__(self, name: str, storage: Storage | None = None, schema: Any = None) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"Dataset name must be a str, got {type(name).__name__} {name!r}")
+        if not name.strip():
+            raise ValueError("Dataset name must not be empty")
+        if storage is not None and not isinstance(storage, Storage):
+            raise TypeError(
+                f"storage of Dataset {name!r} must be a glacier.storage location "
+                f"(S3, GCS, AzureBlob, LocalPath), got {type(storage).__name__}"
+            )
+        self.name = name
+        self.storage = storage
+        self.schema = schema
+        #: Declaration order, so "the later declaration" of a duplicate name is known.
+        self.sequence = next(_declaration_counter)
+        caller = sys._getframe(1)
+        #: Where it was declared, for pictures and messages.
+        self.module: str | None = caller.f_globals.get("__name__")
+        self.filename: str = caller.f_code.co_filename
+        self.line: int = caller.f_lineno
+
+    @property
+    def schema_name(self) -> str | None:
+        """The schema's name, as shown in JSON and hovers."""
+        if self.schema is None:
+            return None
+        return getattr(self.schema, "__name__", None) or repr(self.schema)
+
+    def __repr__(self) -> str:
+        return f"Dataset({self.name!r})"

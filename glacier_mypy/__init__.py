@@ -1,0 +1,1 @@
+"""Glacier's mypy plugin (``plugins = glacier_mypy``); see issue 5."""

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian's graphviz, a virtualenv with Glacier and its test tools,
+# and (unless --core) the VS Code extension's npm packages and its end-to-end kit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CORE_ONLY=0
+[ "${1:-}" = "--core" ] && CORE_ONLY=1
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: apt-get install ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+apt_install graphviz
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# Reinstall only when the dependency list changed since the last successful install.
+STAMP=.venv/.glacier-installed
+WANT=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ] || ! .venv/bin/python -c "import glacier" 2>/dev/null; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  echo "$WANT" > "$STAMP"
+fi
+
+if [ "$CORE_ONLY" -eq 0 ] && [ -f vscode-extension/scripts/setup.sh ]; then
+  GLACIER_PYTHON="$ROOT/.venv/bin/python" bash vscode-extension/scripts/setup.sh
+fi
+echo "setup: ready"
