@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
@@ -45,7 +46,12 @@ class Task(Generic[P, R]):
         compute: where it runs, or ``None``.
     """
 
-    def __init__(self, fn: Callable[P, R], compute: Compute | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        compute: Compute | None = None,
+        namespace: Mapping[str, Any] | None = None,
+    ) -> None:
         if not callable(fn) or not hasattr(fn, "__code__"):
             raise TypeError(f"@task decorates a function, got {type(fn).__name__} {fn!r}")
         if compute is not None and not isinstance(compute, Compute):
@@ -59,6 +65,8 @@ class Task(Generic[P, R]):
         self.id: str = f"{fn.__module__}.{fn.__qualname__}"
         self.compute = compute
         self._annotations = _raw_annotations(fn)
+        #: The defining scope's names, so string annotations can name local datasets.
+        self._namespace = namespace
         self._signature: Signature | None = None
         # Python evaluates annotations where the function is defined, so resolve them now;
         # names not bound yet (forward references) are resolved when a pipeline is built.
@@ -131,7 +139,8 @@ class Task(Generic[P, R]):
         if not isinstance(annotation, str):
             return annotation
         try:
-            return eval(annotation, self.fn.__globals__)  # the user's own annotation, at runtime
+            # The user's own annotation, evaluated as Python would (typing.get_type_hints does too).
+            return eval(annotation, self.fn.__globals__, self._namespace)
         except NameError:
             return _Unresolved(annotation)
 
@@ -195,10 +204,21 @@ def task(
             annotation, is not a dataset.
         TypeError: if ``compute`` is not a `glacier.compute` declaration.
     """
+    if compute is not None and not isinstance(compute, Compute):
+        raise TypeError(
+            "compute= must come from glacier.compute (local, container, serverless), "
+            f"got {type(compute).__name__} {compute!r}"
+        )
     if fn is not None:
-        return Task(fn, compute)
+        return Task(fn, compute, _caller_namespace())
 
     def decorate(func: Callable[P, R]) -> Task[P, R]:
-        return Task(func, compute)
+        return Task(func, compute, _caller_namespace())
 
     return decorate
+
+
+def _caller_namespace() -> Mapping[str, Any] | None:
+    """The local names of the scope that applies the decorator (None at module level)."""
+    frame = sys._getframe(2)
+    return None if frame.f_locals is frame.f_globals else frame.f_locals

@@ -1,0 +1,34 @@
+"""Shared fixtures: paths of the repository and its examples."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture
+def load_module() -> Iterator[object]:
+    """Import a file as a fresh module (runtime tests only; static tools never do this)."""
+    loaded: list[str] = []
+
+    def load(path: Path, name: str | None = None) -> ModuleType:
+        module_name = name or f"_glacier_test_{path.stem}_{len(loaded)}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        loaded.append(module_name)
+        spec.loader.exec_module(module)
+        return module
+
+    yield load
+    for name in loaded:
+        sys.modules.pop(name, None)
