@@ -55,6 +55,10 @@ class PipelineGraph:
     problems: tuple[GraphProblem, ...]
     _dependencies: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
     _consumers: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
+    _nodes: dict[str, TaskNode] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_nodes", {node.id: node for node in self.tasks})
 
     @property
     def is_acyclic(self) -> bool:
@@ -67,10 +71,7 @@ class PipelineGraph:
         Raises:
             KeyError: if the pipeline has no such task.
         """
-        for node in self.tasks:
-            if node.id == task_id:
-                return node
-        raise KeyError(task_id)
+        return self._nodes[task_id]
 
     def dependencies(self, task_id: str) -> tuple[str, ...]:
         """Ids of the tasks whose output ``task_id`` consumes, in list order."""

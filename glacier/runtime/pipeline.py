@@ -48,9 +48,11 @@ class Pipeline:
         self._filename = sys._getframe(1).f_code.co_filename
         self.tasks: list[Task[Any, Any]] = []
         definition_problems: list[Problem] = []
+        listed: set[int] = set()
         for element in tasks:
             if isinstance(element, Task):
-                if all(existing is not element for existing in self.tasks):
+                if id(element) not in listed:
+                    listed.add(id(element))
                     self.tasks.append(element)
             else:
                 described = _describe_element(element)

@@ -1,0 +1,59 @@
+"""Build, validate and order random pipelines of 1,000 and 10,000 tasks (issue 2).
+
+Each task reads about two earlier outputs. Prints the time of each size and their ratio;
+the cost must grow close to linearly (ratio at most 12 for 10x the tasks).
+
+    python bench/bench_runtime.py
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from glacier import Dataset, Pipeline, Task, task
+
+
+def make_tasks(count: int, seed: int = 1) -> list[Task[Any, Any]]:
+    rng = random.Random(seed)
+    namespace: dict[str, Any] = {"task": task}
+    lines: list[str] = []
+    for i in range(count):
+        namespace[f"d{i}"] = Dataset(f"d{i}")
+        reads = sorted(rng.sample(range(i), min(i, 2))) if i else []
+        params = ", ".join(f"x{j}: d{j}" for j in reads)
+        lines.append(f"@task\ndef t{i}({params}) -> d{i}:\n    return None\n")
+    exec(compile("\n".join(lines), f"<bench {count}>", "exec"), namespace)  # the bench's own code
+    tasks = [namespace[f"t{i}"] for i in range(count)]
+    rng.shuffle(tasks)
+    return tasks
+
+
+def measure(count: int) -> tuple[float, float]:
+    """(seconds to define the tasks, seconds to build + validate + order the pipeline)."""
+    start = time.perf_counter()
+    tasks = make_tasks(count)
+    defined = time.perf_counter()
+    pipeline = Pipeline(tasks, name=f"bench-{count}")
+    pipeline.validate()
+    order = pipeline.get_execution_order()
+    done = time.perf_counter()
+    assert len(order) == count
+    return defined - start, done - defined
+
+
+def main() -> None:
+    measure(200)  # warm up imports and caches
+    small_define, small = measure(1_000)
+    large_define, large = measure(10_000)
+    print(f"{'tasks':>8} {'define (s)':>11} {'build+validate+order (s)':>25}")
+    print(f"{1_000:>8} {small_define:>11.3f} {small:>25.3f}")
+    print(f"{10_000:>8} {large_define:>11.3f} {large:>25.3f}")
+    print(f"ratio 10k/1k, build+validate+order: {large / small:.2f}  (target <= 12)")
+    total_ratio = (large_define + large) / (small_define + small)
+    print(f"ratio 10k/1k, including task definition: {total_ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
