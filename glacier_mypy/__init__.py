@@ -1,1 +1,587 @@
-"""Glacier's mypy plugin (``plugins = glacier_mypy``); see issue 5."""
+"""Glacier's mypy plugin: ``plugins = glacier_mypy``.
+
+What it does (see ``docs/mypy.md`` for the user documentation):
+
+* ``raw = Dataset("raw", schema=Row)`` makes ``raw`` valid in annotations, where it means
+  ``Row`` (``Any`` without a schema). The variable itself stays an ordinary
+  ``Dataset[Row]`` value. The dynamic-class hook records, next to the variable, two hidden
+  symbols that mypy serializes with the module (``raw@glacier``: a type alias to the
+  schema; ``raw@glacier-meta``: the dataset's name string and whether it has storage).
+* The type-analyze hook turns an annotation naming a dataset variable into a reference to
+  its hidden alias, so the dataset's identity survives in every task signature, including
+  signatures read back from mypy's cache.
+* The function hook on ``Pipeline(...)`` reads the listed tasks' signatures (serialized data
+  only), builds the graph with `glacier.graph.build_pipeline_graph` and reports its
+  problems with the error codes ``glacier-<rule name>`` from `glacier.rules`.
+
+Every hook is guarded: an unexpected exception degrades to "no opinion" instead of an
+INTERNAL ERROR (set ``GLACIER_STRICT=1`` to re-raise, as the tests do). The plugin keeps no
+state between hooks; everything it knows lives in mypy's own, cached, nodes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from mypy.errorcodes import VALID_TYPE, ErrorCode
+from mypy.exprtotype import TypeTranslationError, expr_to_unanalyzed_type
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_OPT,
+    ARG_POS,
+    GDEF,
+    MDEF,
+    AssignmentStmt,
+    BytesExpr,
+    CallExpr,
+    ComplexExpr,
+    ConditionalExpr,
+    Context,
+    Decorator,
+    DictExpr,
+    Expression,
+    FloatExpr,
+    FuncDef,
+    IndexExpr,
+    IntExpr,
+    LambdaExpr,
+    ListExpr,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    OpExpr,
+    OverloadedFuncDef,
+    RefExpr,
+    SetExpr,
+    StarExpr,
+    StrExpr,
+    SymbolTableNode,
+    TupleExpr,
+    TypeAlias,
+    TypeInfo,
+    Var,
+)
+from mypy.plugin import (
+    AnalyzeTypeContext,
+    DynamicClassDefContext,
+    FunctionContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    LiteralType,
+    NoneType,
+    Parameters,
+    ProperType,
+    TupleType,
+    Type,
+    TypeAliasType,
+    TypeOfAny,
+    TypeType,
+    UnionType,
+    get_proper_type,
+)
+
+from glacier import __version__ as _glacier_version
+from glacier.graph import Input, MissingProducer, TaskNode, build_pipeline_graph
+from glacier.rules import CYCLE, DUPLICATE_PRODUCER, MISSING_PRODUCER, NOT_A_TASK, Rule
+
+#: Bump when the plugin's behaviour changes: mypy drops its caches when this changes.
+__version__ = f"{_glacier_version}+mypy.1"
+
+# Where the runtime classes are *defined*: mypy hooks see definition fullnames, whatever
+# import spelling the user wrote (``glacier.Dataset``, ``import glacier as g``, aliases).
+DATASET = "glacier.runtime.dataset.Dataset"
+TASK = "glacier.runtime.task.Task"
+PIPELINE = "glacier.runtime.pipeline.Pipeline"
+
+#: Suffix of the hidden alias that stands for a dataset variable in annotations.
+ALIAS_SUFFIX = "@glacier"
+#: Suffix of the hidden alias that records a dataset's name string and storage presence.
+META_SUFFIX = "@glacier-meta"
+
+STRICT_ENV = "GLACIER_STRICT"
+
+
+def _error_code(rule: Rule) -> ErrorCode:
+    return ErrorCode(rule.mypy_code, rule.summary, "Glacier")
+
+
+#: mypy error codes, one per graph rule the plugin reports; created once (they register
+#: themselves with mypy, which makes ``disable_error_code = glacier-cycle`` work).
+ERROR_CODES: dict[str, ErrorCode] = {
+    rule.name: _error_code(rule)
+    for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_TASK)
+}
+
+_Ctx = TypeVar("_Ctx")
+_Result = TypeVar("_Result")
+
+
+def _guarded(
+    hook: Callable[[_Ctx], _Result], fallback: Callable[[_Ctx], _Result]
+) -> Callable[[_Ctx], _Result]:
+    """Never let a plugin bug become mypy's INTERNAL ERROR (unless GLACIER_STRICT=1)."""
+
+    def run(ctx: _Ctx) -> _Result:
+        try:
+            return hook(ctx)
+        except Exception:
+            if os.environ.get(STRICT_ENV) == "1":
+                raise
+            return fallback(ctx)
+
+    return run
+
+
+# -- semantic analysis: dataset declarations -----------------------------------------------
+
+
+def _argument(call: CallExpr, keyword: str, position: int) -> Expression | None:
+    """The expression passed for a parameter, by keyword or by position."""
+    for index, (kind, name) in enumerate(zip(call.arg_kinds, call.arg_names, strict=True)):
+        if kind == ARG_NAMED and name == keyword:
+            return call.args[index]
+    positional = [
+        call.args[i] for i, kind in enumerate(call.arg_kinds) if kind == ARG_POS
+    ]
+    if position < len(positional):
+        return positional[position]
+    return None
+
+
+def _declare_dataset(ctx: DynamicClassDefContext) -> None:
+    """``name = Dataset(...)``: add the hidden ``name@glacier`` alias and its metadata."""
+    api = ctx.api
+    qualified = api.qualified_name(ctx.name)
+    if "." not in qualified:
+        # A function-local dataset: not supported as an annotation (documented).
+        return
+    call = ctx.call
+    if any(kind not in (ARG_POS, ARG_NAMED) for kind in call.arg_kinds):
+        return  # *args / **kwargs: nothing is statically known
+    name_expr = _argument(call, "name", 0)
+    storage_expr = _argument(call, "storage", 1)
+    schema_expr = _argument(call, "schema", 2)
+
+    target: Type = AnyType(TypeOfAny.special_form)
+    ready = True
+    if isinstance(schema_expr, (RefExpr, IndexExpr, OpExpr)):
+        try:
+            unanalyzed = expr_to_unanalyzed_type(schema_expr, api.options)
+        except TypeTranslationError:
+            unanalyzed = None
+        if unanalyzed is not None:
+            analyzed = api.anal_type(unanalyzed)
+            if analyzed is None:
+                ready = False  # not ready yet: mypy re-runs this hook on the next pass
+            else:
+                target = analyzed
+
+    meta = {
+        "name": name_expr.value if isinstance(name_expr, StrExpr) else None,
+        "variable": qualified,
+        "storage": storage_expr is not None
+        and not (isinstance(storage_expr, NameExpr) and storage_expr.fullname == "builtins.None"),
+    }
+    meta_type = LiteralType(
+        json.dumps(meta, sort_keys=True), api.named_type("builtins.str"), line=call.line
+    )
+    kind = MDEF if qualified.count(".") > api.cur_mod_id.count(".") + 1 else GDEF
+    # Reuse the alias object across passes, so types analysed in an earlier pass keep
+    # pointing at the alias that ends up in the symbol table.
+    alias = _set_alias(ctx, ctx.name + ALIAS_SUFFIX, qualified + ALIAS_SUFFIX, target, kind)
+    _set_alias(ctx, ctx.name + META_SUFFIX, qualified + META_SUFFIX, meta_type, kind)
+    if ready and alias is not None:
+        # dmypy: a change of name or storage must re-check pipelines, which depend on
+        # the tasks, which depend on the alias; so let the metadata fire the alias.
+        api.add_plugin_dependency(
+            f"<{qualified}{META_SUFFIX}>", target=f"<{qualified}{ALIAS_SUFFIX}>"
+        )
+
+
+def _set_alias(
+    ctx: DynamicClassDefContext, name: str, fullname: str, target: Type, kind: int
+) -> TypeAlias | None:
+    api = ctx.api
+    existing = api.lookup_qualified(name, ctx.call, suppress_errors=True)
+    if (
+        existing is not None
+        and isinstance(existing.node, TypeAlias)
+        and existing.node.fullname == fullname
+    ):
+        existing.node.target = target
+        return existing.node
+    alias = TypeAlias(target, fullname, api.cur_mod_id, ctx.call.line, ctx.call.column)
+    api.add_symbol_table_node(
+        name, SymbolTableNode(kind, alias, module_public=False, plugin_generated=True)
+    )
+    return alias
+
+
+# -- semantic analysis: dataset variables in annotations ------------------------------------
+
+
+def _dataset_annotation(
+    plugin: GlacierPlugin, fullname: str
+) -> Callable[[AnalyzeTypeContext], Type]:
+    def analyze(ctx: AnalyzeTypeContext) -> Type:
+        alias = plugin.lookup_alias(fullname)
+        if alias is None:
+            return AnyType(TypeOfAny.from_error)
+        if ctx.type.args:
+            ctx.api.fail(
+                f"Dataset `{ctx.type.name}` is used as an annotation without type arguments; "
+                "its schema gives its type",
+                ctx.context,
+                code=VALID_TYPE,
+            )
+        return TypeAliasType(alias, [], line=ctx.type.line, column=ctx.type.column)
+
+    return analyze
+
+
+def _any_type(ctx: AnalyzeTypeContext) -> Type:
+    return AnyType(TypeOfAny.from_error)
+
+
+# -- type checking: pipelines ---------------------------------------------------------------
+
+
+class _Dataset:
+    """What the plugin knows about one dataset: its name string and storage presence."""
+
+    def __init__(self, name: str, storage: bool) -> None:
+        self.name = name
+        self.storage = storage
+
+
+class _PipelineReader:
+    """Reads one ``Pipeline([...])`` call into graph nodes, reporting items that are not tasks."""
+
+    def __init__(self, plugin: GlacierPlugin, ctx: FunctionContext) -> None:
+        self.plugin = plugin
+        self.ctx = ctx
+        self.nodes: list[TaskNode] = []
+        self.names: dict[str, str] = {}
+        self.datasets: dict[str, _Dataset] = {}
+        #: Some item could not be resolved: missing producers are not reported then.
+        self.incomplete = False
+
+    # -- items ---------------------------------------------------------------------
+
+    def read(self, items: Sequence[Expression]) -> None:
+        for item in items:
+            self.read_item(item)
+
+    def read_item(self, item: Expression) -> None:
+        if isinstance(item, StarExpr | ConditionalExpr):
+            self.incomplete = True
+        elif isinstance(item, RefExpr):
+            self.read_reference(item)
+        elif isinstance(item, (IntExpr, FloatExpr, ComplexExpr)):
+            self.not_a_task(item, f"`{item.value}`")
+        elif isinstance(item, StrExpr):
+            self.not_a_task(item, f"`{item.value!r}`")
+        elif isinstance(item, BytesExpr):
+            self.not_a_task(item, f"`b{item.value!r}`")
+        elif isinstance(item, LambdaExpr):
+            self.not_a_task(item, "`<lambda>`")
+        elif isinstance(item, (ListExpr, TupleExpr, SetExpr, DictExpr)):
+            self.not_a_task(item, "a literal " + type(item).__name__[:-4].lower())
+        else:
+            self.read_typed(item, self.ctx.api.get_expression_type(item))
+
+    def read_reference(self, item: RefExpr) -> None:
+        node = item.node
+        if isinstance(node, Decorator):
+            var_type = node.var.type
+            if var_type is None:
+                self.incomplete = True  # e.g. an import cycle: mypy cannot tell yet
+                return
+            proper = get_proper_type(var_type)
+            if isinstance(proper, AnyType):
+                self.incomplete = True
+            elif _is_task_type(proper):
+                self.add_task(node.fullname, node.name, node.func.type)
+            else:
+                self.not_a_task(item, f"`{_ref_name(item)}`")
+        elif isinstance(node, (FuncDef, OverloadedFuncDef, TypeInfo, MypyFile)):
+            self.not_a_task(item, f"`{_ref_name(item)}`")
+        elif isinstance(node, Var):
+            self.read_variable(item, node)
+        elif isinstance(node, TypeAlias):
+            self.not_a_task(item, f"`{_ref_name(item)}`")
+        elif node is None and isinstance(item, MemberExpr):
+            self.read_typed(item, self.ctx.api.get_expression_type(item))
+        else:
+            self.incomplete = True
+
+    def read_variable(self, item: RefExpr, var: Var) -> None:
+        if var.type is None:
+            self.incomplete = True
+            return
+        proper = get_proper_type(var.type)
+        if isinstance(proper, Instance) and proper.type.has_base(DATASET):
+            self.read_dataset_variable(item, var)
+        elif _is_task_type(proper):
+            assert isinstance(proper, Instance)
+            self.add_task_from_type(var.fullname, var.name, proper)
+        else:
+            self.read_typed(item, var.type)
+
+    def read_dataset_variable(self, item: RefExpr, var: Var) -> None:
+        """A dataset in the task list: a dataset, or a task that reuses a dataset's name.
+
+        ``@task def clean_users(...) -> clean_users`` after ``clean_users = Dataset(...)``
+        leaves mypy with the dataset (mypy's ``no-redef``); the task is kept only as the
+        module's unserialized ``clean_users-redefinition`` symbol. It is used only when
+        the pipeline is in the module that defines both, whose tree mypy always has in
+        memory; elsewhere (cached modules) the task is unknown and the pipeline is checked
+        without it, so cold and warm runs agree.
+        """
+        module = self.current_module()
+        defining_module = var.fullname.rpartition(".")[0]
+        if module is not None and module.fullname == defining_module:
+            redefinition = _task_redefinition(module, var.name)
+            if redefinition is not None:
+                self.add_task(redefinition.fullname, redefinition.name, redefinition.func.type)
+                return
+            dataset = self.plugin.dataset_of_variable(var.fullname)
+            label = f"Dataset `{dataset.name}`" if dataset is not None else f"`{_ref_name(item)}`"
+            self.not_a_task(item, label)
+            return
+        self.incomplete = True
+
+    def read_typed(self, item: Expression, typ: Type | None) -> None:
+        """An expression known only by its type: flag it only if it surely is no task."""
+        if typ is None:
+            self.incomplete = True
+            return
+        proper = get_proper_type(typ)
+        if isinstance(proper, (AnyType, UnionType)) or _is_task_type(proper):
+            self.incomplete = True
+        elif isinstance(proper, Instance) and proper.type.fullname == "builtins.object":
+            self.incomplete = True
+        elif isinstance(
+            proper, (Instance, CallableType, LiteralType, NoneType, TupleType, TypeType)
+        ):
+            label = f"`{_ref_name(item)}`" if isinstance(item, RefExpr) else "This element"
+            self.not_a_task(item, label)
+        else:
+            self.incomplete = True
+
+    # -- tasks ---------------------------------------------------------------------
+
+    def add_task(self, task_id: str, name: str, signature: object) -> None:
+        if task_id in self.names:
+            return
+        inputs: list[Input] = []
+        output: str | None = None
+        if isinstance(signature, CallableType):
+            inputs = self.inputs_of(signature.arg_types, signature.arg_kinds, signature.arg_names)
+            output = self.dataset_name(signature.ret_type)
+        self.names[task_id] = name
+        self.nodes.append(TaskNode(task_id, name, tuple(inputs), output))
+
+    def add_task_from_type(self, task_id: str, name: str, typ: Instance) -> None:
+        """A variable holding a task, e.g. ``t = task(f)``: read ``Task[P, R]``."""
+        if task_id in self.names:
+            return
+        if len(typ.args) != 2:
+            self.incomplete = True
+            return
+        params = get_proper_type(typ.args[0])
+        if not isinstance(params, (Parameters, CallableType)):
+            self.incomplete = True
+            return
+        inputs = self.inputs_of(params.arg_types, params.arg_kinds, params.arg_names)
+        self.names[task_id] = name
+        self.nodes.append(TaskNode(task_id, name, tuple(inputs), self.dataset_name(typ.args[1])))
+
+    def inputs_of(
+        self, types: Sequence[Type], kinds: Sequence[Any], names: Sequence[str | None]
+    ) -> list[Input]:
+        inputs: list[Input] = []
+        for position, (typ, kind, name) in enumerate(zip(types, kinds, names, strict=False)):
+            if kind not in (ARG_POS, ARG_OPT, ARG_NAMED, ARG_NAMED_OPT):
+                continue
+            dataset = self.dataset_name(typ)
+            if dataset is not None:
+                inputs.append(Input(name or f"arg{position}", dataset))
+        return inputs
+
+    def dataset_name(self, typ: Type) -> str | None:
+        """The dataset an annotation names (its hidden alias), by the dataset's name."""
+        if not isinstance(typ, TypeAliasType) or typ.alias is None:
+            return None
+        fullname = typ.alias.fullname
+        if not fullname.endswith(ALIAS_SUFFIX):
+            return None
+        variable = fullname[: -len(ALIAS_SUFFIX)]
+        dataset = self.plugin.dataset_of_variable(variable)
+        if dataset is None:
+            return None
+        self.datasets.setdefault(dataset.name, dataset)
+        return dataset.name
+
+    # -- reporting -----------------------------------------------------------------
+
+    def not_a_task(self, item: Context, element: str) -> None:
+        self.ctx.api.fail(
+            NOT_A_TASK.format(element=element), item, code=ERROR_CODES[NOT_A_TASK.name]
+        )
+
+    def current_module(self) -> MypyFile | None:
+        tree = getattr(self.ctx.api, "tree", None)
+        return tree if isinstance(tree, MypyFile) else None
+
+    def label(self, name: str | None) -> str:
+        """How messages name the pipeline: its name, else its variable (as the CLI does)."""
+        if name:
+            return f"`{name}`"
+        module = self.current_module()
+        if module is not None:
+            for statement in module.defs:
+                if isinstance(statement, AssignmentStmt) and statement.rvalue is self.ctx.context:
+                    for lvalue in statement.lvalues:
+                        if isinstance(lvalue, NameExpr):
+                            return f"`{lvalue.name}`"
+        return "`pipeline`"
+
+    def report(self, name: str | None) -> None:
+        external = {d.name for d in self.datasets.values() if d.storage}
+        graph = build_pipeline_graph(self.nodes, external)
+        label = self.label(name)
+        for problem in graph.problems:
+            if isinstance(problem, MissingProducer) and self.incomplete:
+                continue
+            self.ctx.api.fail(
+                problem.message(label, self.names.__getitem__),
+                self.ctx.context,
+                code=ERROR_CODES[problem.rule.name],
+            )
+
+
+def _ref_name(item: RefExpr) -> str:
+    if isinstance(item, (NameExpr, MemberExpr)):
+        return item.name
+    return item.fullname.rpartition(".")[2] or "element"
+
+
+def _is_task_type(typ: ProperType) -> bool:
+    return isinstance(typ, Instance) and typ.type.has_base(TASK)
+
+
+def _task_redefinition(module: MypyFile, name: str) -> Decorator | None:
+    """The last task that rebinds ``name`` in ``module`` (mypy keeps it unserialized)."""
+    found: Decorator | None = None
+    suffix = 1
+    while True:
+        key = f"{name}-redefinition" + (str(suffix) if suffix > 1 else "")
+        symbol = module.names.get(key)
+        if symbol is None:
+            return found
+        node = symbol.node
+        if isinstance(node, Decorator) and (
+            node.var.type is not None and _is_task_type(get_proper_type(node.var.type))
+        ):
+            found = node
+        suffix += 1
+
+
+def _check_pipeline(plugin: GlacierPlugin) -> Callable[[FunctionContext], Type]:
+    def check(ctx: FunctionContext) -> Type:
+        if not ctx.args or len(ctx.args[0]) != 1 or ctx.arg_kinds[0][0] not in (ARG_POS, ARG_NAMED):
+            return ctx.default_return_type
+        tasks = ctx.args[0][0]
+        if not isinstance(tasks, (ListExpr, TupleExpr)):
+            return ctx.default_return_type  # built elsewhere: not statically known
+        name: str | None = None
+        if len(ctx.args) > 1 and len(ctx.args[1]) == 1 and isinstance(ctx.args[1][0], StrExpr):
+            name = ctx.args[1][0].value
+        reader = _PipelineReader(plugin, ctx)
+        reader.read(tasks.items)
+        reader.report(name)
+        return ctx.default_return_type
+
+    return check
+
+
+def _default_return(ctx: FunctionContext) -> Type:
+    return ctx.default_return_type
+
+
+def _no_op(ctx: DynamicClassDefContext) -> None:
+    return None
+
+
+# -- the plugin -----------------------------------------------------------------------------
+
+
+class GlacierPlugin(Plugin):
+    """Hooks for `Dataset` declarations, dataset annotations and `Pipeline` calls."""
+
+    def get_dynamic_class_hook(
+        self, fullname: str
+    ) -> Callable[[DynamicClassDefContext], None] | None:
+        if fullname == DATASET:
+            return _guarded(_declare_dataset, _no_op)
+        return None
+
+    def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        # Asked for every name in every annotation (typeshed included): one dict lookup.
+        try:
+            if self.lookup_alias(fullname) is None:
+                return None
+        except Exception:
+            if os.environ.get(STRICT_ENV) == "1":
+                raise
+            return None
+        return _guarded(_dataset_annotation(self, fullname), _any_type)
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname == PIPELINE:
+            return _guarded(_check_pipeline(self), _default_return)
+        return None
+
+    def report_config_data(self, ctx: ReportConfigContext) -> Any:
+        return {"glacier_mypy": __version__}
+
+    # -- lookups (stateless: always through mypy's symbol tables) -------------------
+
+    def lookup_alias(self, variable: str) -> TypeAlias | None:
+        """The hidden alias of the dataset variable ``variable`` (a fullname), if any."""
+        if self._modules is None or "." not in variable:
+            return None
+        symbol = self.lookup_fully_qualified(variable + ALIAS_SUFFIX)
+        if symbol is not None and isinstance(symbol.node, TypeAlias):
+            return symbol.node
+        return None
+
+    def dataset_of_variable(self, variable: str) -> _Dataset | None:
+        """The name string and storage presence of the dataset variable ``variable``."""
+        if self._modules is None:
+            return None
+        symbol = self.lookup_fully_qualified(variable + META_SUFFIX)
+        if symbol is None or not isinstance(symbol.node, TypeAlias):
+            return None
+        target = get_proper_type(symbol.node.target)
+        if not isinstance(target, LiteralType) or not isinstance(target.value, str):
+            return None
+        meta = json.loads(target.value)
+        # A name that is not a string literal is unknown: the variable stands for it.
+        name = meta.get("name") or f"<{variable}>"
+        return _Dataset(str(name), bool(meta.get("storage")))
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point."""
+    return GlacierPlugin
