@@ -6,7 +6,7 @@ from glacier.compute import summarize_compute
 from glacier.model import PipelineInfo, Project
 
 
-def render_ascii(project: Project) -> str:
+def render_ascii(project: Project, *, width: int = 100) -> str:
     """Each pipeline as a list of tasks in execution order with their outgoing data."""
     return "\n".join(_render_pipeline(project, pipeline) for pipeline in project.pipelines)
 
