@@ -19,17 +19,21 @@ under the drawing. Every problem is listed too.
 
 The drawing depends only on the project and ``width``: layers come from the longest path,
 order within a layer from the pipeline's task list (then the mean position of the
-predecessors). A pipeline too wide for ``width`` columns is listed in execution order instead.
+predecessors). A pipeline too wide for ``width`` columns, or with more than `MAX_DRAWN_TASKS`
+tasks, is listed in execution order instead.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from glacier.model import Project
 from glacier.outputs.graph.style import DatasetView, PipelineScene, TaskView, scene
 
+#: Larger pipelines are listed in execution order rather than drawn.
+MAX_DRAWN_TASKS = 150
 #: Columns between boxes of one layer.
 GAP = 3
 
@@ -130,12 +134,17 @@ def _render_scene(pipeline: PipelineScene, width: int) -> str:
     )
     if problems:
         header += f", {problems} problem" + "s" * (problems != 1)
-    lines = [header, "═" * min(len(header), width)]
+    lines = [_clip(header, width), "═" * min(len(header), width)]
 
-    nodes, back_edges = _build(pipeline)
-    drawing = _draw(nodes) if nodes else ["(no tasks)"]
-    if any(len(line) > width for line in drawing):
-        drawing = _listing(pipeline, width)
+    nodes: dict[str, _Node] = {}
+    back_edges: list[str] = []
+    if len(pipeline.tasks) > MAX_DRAWN_TASKS:
+        drawing = _listing(pipeline, width, f"more than {MAX_DRAWN_TASKS} tasks")
+    else:
+        nodes, back_edges = _build(pipeline)
+        drawing = _draw(nodes) if nodes else ["(no tasks)"]
+        if any(len(line) > width for line in drawing):
+            drawing = _listing(pipeline, width, f"too wide for {width} columns")
     lines.extend(drawing)
 
     styles = {node.style for node in nodes.values() if node.style != "dummy"}
@@ -143,14 +152,14 @@ def _render_scene(pipeline: PipelineScene, width: int) -> str:
     if back_edges:
         lines.append("")
         lines.append("Edges that close a cycle (not drawn):")
-        lines.extend(f"  ⟲ {edge}" for edge in back_edges)
+        lines.extend(_wrap(f"  ⟲ {edge}", width) for edge in back_edges)
     if pipeline.problems:
         lines.append("")
         lines.append("Problems:")
-        lines.extend(f"  !! {problem}" for problem in pipeline.problems)
+        lines.extend(_wrap(f"  !! {problem}", width) for problem in pipeline.problems)
     if legend:
         lines.append("")
-        lines.append(legend)
+        lines.append(_wrap(legend, width, indent=""))
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -418,9 +427,9 @@ def _box(canvas: _Canvas, node: _Node, row: int) -> None:
 # -- fallback -------------------------------------------------------------------------
 
 
-def _listing(pipeline: PipelineScene, width: int) -> list[str]:
-    """Tasks in execution order with what they read and write, for very wide pipelines."""
-    lines = [f"(too wide for {width} columns: tasks in execution order)"]
+def _listing(pipeline: PipelineScene, width: int, reason: str) -> list[str]:
+    """Tasks in execution order with what they read and write, for very large pipelines."""
+    lines = [_clip(f"({reason}: tasks in execution order)", width)]
     for dataset in pipeline.datasets:
         if dataset.role == "input":
             lines.append(f"  input {dataset.name}" + (f" ← {dataset.uri}" if dataset.uri else ""))
@@ -442,6 +451,12 @@ def _listing(pipeline: PipelineScene, width: int) -> list[str]:
             target = ", ".join(consumers) if consumers else "(final output)"
             lines.append(_clip(f"    → {task.output} → {target}", width))
     return lines
+
+
+def _wrap(text: str, width: int, indent: str = "     ") -> str:
+    return textwrap.fill(
+        text, width, subsequent_indent=indent, break_on_hyphens=False, break_long_words=True
+    )
 
 
 def _clip(text: str, width: int) -> str:
