@@ -1,19 +1,82 @@
-"""`glacier check`: filled in by its issue."""
+"""`glacier check`: analyse files without running them and report diagnostics."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from glacier.cli.exit_codes import ExitCode
+from glacier.outputs.diagnostics import FORMATS, RenderContext, render
+from glacier.rules import Severity
 
-HELP = "check (not available yet)"
+HELP = "check pipelines statically (never imports or runs your code)"
+
+
+def _rules(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: .)"
+    )
+    parser.add_argument(
+        "--output-format",
+        choices=FORMATS,
+        default=os.environ.get("GLACIER_OUTPUT_FORMAT", "text"),
+        help="how to print diagnostics (default: text)",
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml to use")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write .glacier_cache"
+    )
+    parser.add_argument(
+        "--select", action="append", metavar="RULES", help="only these rules (codes or names)"
+    )
+    parser.add_argument("--ignore", action="append", metavar="RULES", help="skip these rules")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output (default: only on a terminal)",
+    )
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    print("glacier check is not available in this build yet", file=sys.stderr)
-    return ExitCode.ERROR
+    from glacier.analysis import analyze_paths
+    from glacier.config import ConfigError, load_settings
+
+    paths = [Path(p) for p in args.paths] or [Path.cwd()]
+    try:
+        settings = load_settings(paths[0], args.config)
+        settings = settings.with_overrides(select=_rules(args.select), ignore=_rules(args.ignore))
+    except ConfigError as error:
+        print(f"glacier: error: {error}", file=sys.stderr)
+        return ExitCode.ERROR
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        for path in missing:
+            print(f"glacier: error: {path}: no such file or directory", file=sys.stderr)
+        return ExitCode.ERROR
+    result = analyze_paths(paths, settings, cache=not args.no_cache)
+    for failure in result.failures:
+        print(f"glacier: error: {failure}", file=sys.stderr)
+    context = RenderContext(cwd=Path.cwd(), color=_use_color(args.color))
+    sys.stdout.write(render(args.output_format, result.diagnostics, context))
+    if any(d.severity is Severity.ERROR for d in result.diagnostics):
+        return ExitCode.PROBLEMS
+    if result.failures and not result.diagnostics:
+        return ExitCode.ERROR
+    return ExitCode.OK

@@ -1,0 +1,362 @@
+"""From files to an `AnalysisResult`: load (cached), pre-filter, extract, resolve, check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from glacier.analysis.cache import FactsCache, content_key
+from glacier.analysis.discover import ModuleNamer, discover
+from glacier.analysis.extract import DecodeError, decode, extract, light_facts
+from glacier.analysis.facts import FileFacts
+from glacier.analysis.resolve import ModuleSource, Resolution, Resolver, is_glacier_module
+from glacier.analysis.result import AnalysisResult, Reference, normalize
+from glacier.checks import Finding, project_findings, report
+from glacier.config import Settings, load_settings
+from glacier.graph import Input as GraphInput
+from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
+from glacier.rules import DYNAMIC_CONSTRUCT, SYNTAX_ERROR
+
+#: Files larger than this are not parsed (GLC011 says so).
+MAX_BYTES = 8_000_000
+#: Parse in a process pool from this many files on (when there are several cores).
+POOL_THRESHOLD = 16
+
+
+def strict() -> bool:
+    """``GLACIER_STRICT=1``: internal errors raise instead of becoming messages (tests)."""
+    return os.environ.get("GLACIER_STRICT", "") not in ("", "0")
+
+
+def full_facts(data: bytes) -> FileFacts:
+    """Decode and extract one file's bytes; never raises for bad input."""
+    if len(data) > MAX_BYTES:
+        return FileFacts(
+            syntax_error=None,
+            skipped=True,
+            mentions_glacier=True,
+            statements=(),
+        )
+    try:
+        text = decode(data)
+    except DecodeError as error:
+        return replace(light_facts(data), skipped=False, syntax_error=(str(error), (1, 1, 1, 2)))
+    return extract(text, data)
+
+
+def _extract_job(data: bytes) -> FileFacts | str:
+    try:
+        return full_facts(data)
+    except Exception as error:
+        if strict():
+            raise
+        return f"{type(error).__name__}: {error}"
+
+
+@dataclass
+class FileEntry:
+    """One file as the engine knows it."""
+
+    path: str
+    key: str
+    size: int
+    light: FileFacts
+    full: FileFacts | None = None
+    #: The bytes, kept only until the file is parsed.
+    data: bytes | None = None
+
+
+def _imports_needed(entry: FileEntry, module: str, is_package: bool, needed: set[str]) -> bool:
+    package = module if is_package else module.rpartition(".")[0]
+    for level, name in entry.light.imports:
+        if level:
+            parts = package.split(".") if package else []
+            base = parts[: max(len(parts) - (level - 1), 0)]
+            target = ".".join([*base, name] if name else base)
+            candidates = [target] if target else []
+            if not name:
+                candidates.extend(n for n in needed if n.startswith(target + ".") or not target)
+        else:
+            candidates = [name]
+        for candidate in candidates:
+            if is_glacier_module(candidate) or candidate in needed:
+                return True
+            parts = candidate.split(".")
+            if any(".".join(parts[:i]) in needed for i in range(1, len(parts))):
+                return True
+            if any(n.startswith(candidate + ".") for n in needed):
+                return True
+    return False
+
+
+class _Engine:
+    """Shared by `analyze_paths` and `Workspace`: files by path -> result."""
+
+    def __init__(self, settings: Settings, cache: FactsCache) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.entries: dict[str, FileEntry] = {}
+        self.last_good: dict[str, FileFacts] = {}
+        self.failures: dict[str, str] = {}
+
+    def load(self, path: str, data: bytes | None) -> None:
+        """(Re)load one file from ``data`` (or disk); ``None`` data and no file: forget it."""
+        if data is None:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except FileNotFoundError:
+                self.entries.pop(path, None)
+                self.failures.pop(path, None)
+                return
+            except (OSError, RuntimeError) as error:
+                self.entries.pop(path, None)
+                reason = getattr(error, "strerror", None) or str(error)
+                self.failures[path] = f"{path}: cannot read the file: {reason}"
+                return
+        self.failures.pop(path, None)
+        key = content_key(data)
+        existing = self.entries.get(path)
+        if existing is not None and existing.key == key:
+            return
+        light = self.cache.get(key, "light")
+        if light is None:
+            light = light_facts(data)
+            self.cache.put(key, "light", light)
+        entry = FileEntry(path, key, len(data), light)
+        entry.full = self.cache.get(key, "full")
+        if entry.full is None:
+            entry.data = data
+        self.entries[path] = entry
+
+    def select(self) -> tuple[dict[str, tuple[str, bool]], set[str]]:
+        """Module names, and the paths that need a full parse (cheap fixpoint)."""
+        namer = ModuleNamer(self.settings.src)
+        names: dict[str, tuple[str, bool]] = {}
+        for path in sorted(self.entries):
+            named = namer(path)
+            names[path] = (named.name, named.is_package)
+        needed_paths = {p for p, e in self.entries.items() if e.light.mentions_glacier}
+        needed_modules = {names[p][0] for p in needed_paths}
+        changed = True
+        while changed:
+            changed = False
+            for path, entry in self.entries.items():
+                if path in needed_paths:
+                    continue
+                module, is_package = names[path]
+                if _imports_needed(entry, module, is_package, needed_modules):
+                    needed_paths.add(path)
+                    needed_modules.add(module)
+                    changed = True
+        return names, needed_paths
+
+    def parse(self, paths: Iterable[str]) -> None:
+        todo = [self.entries[p] for p in paths if self.entries[p].full is None]
+        if not todo:
+            return
+        datas: list[bytes] = [e.data or b"" for e in todo]
+        results: list[FileFacts | str]
+        if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1:
+            workers = min(os.cpu_count() or 1, 8, len(todo))
+            order = sorted(range(len(todo)), key=lambda i: -todo[i].size)
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                done = list(pool.map(_extract_job, [datas[i] for i in order], chunksize=1))
+            results = [done[0]] * len(todo)
+            for position, index in enumerate(order):
+                results[index] = done[position]
+        else:
+            results = [_extract_job(d) for d in datas]
+        for entry, result in zip(todo, results, strict=False):
+            if isinstance(result, str):
+                self.failures[entry.path] = f"{entry.path}: internal error: {result}"
+                entry.full = FileFacts()
+                continue
+            entry.full = result
+            entry.data = None
+            self.cache.put(entry.key, "full", result)
+
+    def analyze(self) -> AnalysisResult:
+        names, needed = self.select()
+        self.parse(needed)
+        modules: list[ModuleSource] = []
+        findings: list[Finding] = []
+        suppressions: dict[str, Mapping[int, frozenset[str] | None]] = {}
+        taken: dict[str, str] = {}
+        for path in sorted(self.entries):
+            entry = self.entries[path]
+            module, is_package = names[path]
+            facts = entry.full if path in needed and entry.full is not None else entry.light
+            if facts.syntax_error is not None:
+                message, pos = facts.syntax_error
+                findings.append(Finding.of(SYNTAX_ERROR, Span(path, *pos), detail=message))
+                good = self.last_good.get(path)
+                if good is not None:
+                    facts = replace(good, syntax_error=facts.syntax_error)
+            elif not facts.skipped:
+                self.last_good[path] = facts
+            elif path in needed and entry.size > MAX_BYTES:
+                findings.append(
+                    Finding.of(
+                        DYNAMIC_CONSTRUCT,
+                        Span(path, 1, 1, 1, 1),
+                        what="this file",
+                        skipped=f"all of it (larger than {MAX_BYTES // 1_000_000} MB)",
+                    )
+                )
+            suppressions[path] = facts.suppressions
+            if module in taken:  # two files claim one module name: keep both, distinctly
+                module = _fallback_name(path, self.settings.root)
+            taken[module] = path
+            modules.append(ModuleSource(module, path, facts, is_package))
+        try:
+            resolution = Resolver(modules).run()
+            findings.extend(resolution.findings)
+            findings.extend(project_findings(resolution))
+        except Exception as error:
+            if strict():
+                raise
+            self.failures["<project>"] = f"internal error while resolving the project: {error!r}"
+            resolution = Resolution([], {}, [], [], [])
+        diagnostics = report(findings, self.settings, suppressions)
+        return AnalysisResult(
+            project=_project(resolution),
+            diagnostics=diagnostics,
+            references=tuple(resolution.references),
+            files=tuple(Path(p) for p in sorted(self.entries)),
+            failures=tuple(self.failures[k] for k in sorted(self.failures)),
+        )
+
+
+def _fallback_name(path: str, root: Path) -> str:
+    try:
+        relative = Path(path).relative_to(root).with_suffix("")
+        return ".".join(relative.parts)
+    except ValueError:
+        return ".".join(Path(path).with_suffix("").parts[1:])
+
+
+def _project(resolution: Resolution) -> Project:
+    datasets = tuple(
+        sorted(
+            (
+                DatasetInfo(d.name, d.variable, d.module, d.span, d.storage, d.schema)
+                for d in resolution.datasets
+            ),
+            key=lambda d: d.span or Span("", 0, 0, 0, 0),
+        )
+    )
+    names = [d.name for d in resolution.datasets]
+    tasks = tuple(
+        sorted(
+            (
+                TaskInfo(
+                    t.id,
+                    t.name,
+                    t.module,
+                    t.span,
+                    tuple(GraphInput(p, names[i]) for p, i in t.inputs.items()),
+                    names[t.output] if t.output is not None else None,
+                    t.compute,
+                )
+                for t in resolution.tasks.values()
+            ),
+            key=lambda t: t.span or Span("", 0, 0, 0, 0),
+        )
+    )
+    pipelines = tuple(
+        PipelineInfo(p.name, p.variable, p.span, p.graph)
+        for p in sorted(resolution.pipelines, key=lambda p: p.span)
+    )
+    return Project(datasets, tasks, pipelines)
+
+
+def analyze_paths(
+    paths: Sequence[str | Path], settings: Settings | None = None, *, cache: bool = True
+) -> AnalysisResult:
+    """Analyse the Python files under ``paths`` without importing or executing them.
+
+    Args:
+        paths: files and directories (directories are searched, skipping virtual
+            environments, build output and caches, honouring include/exclude).
+        settings: defaults to `load_settings` from the first path.
+        cache: use ``.glacier_cache/`` at the project root.
+    """
+    paths = list(paths) or [Path.cwd()]
+    if settings is None:
+        settings = load_settings(Path(paths[0]))
+    files, problems = discover(paths, settings)
+    engine = _Engine(settings, FactsCache(settings.root, enabled=cache))
+    for file in files:
+        engine.load(file, None)
+    for problem in problems:
+        engine.failures[problem] = problem
+    return engine.analyze()
+
+
+class Workspace:
+    """Incremental analysis for the language server: facts per file stay in memory."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = Path(normalize(root))
+        self.settings = settings
+        self._engine = _Engine(settings, FactsCache(self.root, enabled=False))
+        self._overlays: dict[str, str] = {}
+        self._dirty: set[str] = set()
+        self._rediscover = True
+
+    def index(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Discover and extract every file under the root."""
+        files, _ = discover([self.root], self.settings)
+        known = set(files) | set(self._overlays)
+        for path in list(self._engine.entries):
+            if path not in known:
+                del self._engine.entries[path]
+        total = len(known)
+        for number, path in enumerate(sorted(known), start=1):
+            self._load(path)
+            if progress is not None:
+                progress(number, total)
+        _names, needed = self._engine.select()
+        self._engine.parse(needed)
+        self._dirty.clear()
+        self._rediscover = False
+
+    def _load(self, path: str) -> None:
+        overlay = self._overlays.get(path)
+        data = overlay.encode("utf-8", "surrogateescape") if overlay is not None else None
+        self._engine.load(path, data)
+
+    def set_overlay(self, path: Path, text: str | None) -> None:
+        """An editor buffer's text; ``None`` goes back to the file on disk."""
+        key = normalize(path)
+        if text is None:
+            self._overlays.pop(key, None)
+        else:
+            self._overlays[key] = text
+        self._dirty.add(key)
+
+    def file_changed(self, path: Path) -> None:
+        """A file was created, changed or deleted on disk."""
+        self._dirty.add(normalize(path))
+
+    def update_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine.settings = settings
+        self._rediscover = True
+
+    def analyze(self) -> AnalysisResult:
+        """Re-extract changed files only, then resolve and check the whole workspace."""
+        if self._rediscover:
+            self.index()
+        for path in sorted(self._dirty):
+            if path.endswith(".py") or path in self._engine.entries:
+                self._load(path)
+        self._dirty.clear()
+        return self._engine.analyze()
+
+
+__all__ = ["AnalysisResult", "Reference", "Workspace", "analyze_paths"]

@@ -1,0 +1,452 @@
+"""Read one file with libcst and record its facts; nothing is imported or executed.
+
+The concrete syntax tree comes from libcst. Positions come from the standard library's
+``ast`` parse of the same text, walked in step with the libcst tree: libcst's
+``PositionProvider`` re-generates the whole module and costs more than the parse itself,
+while ``ast`` positions cost a tenth of it. Both parsers must accept the file; the first
+one that rejects it gives the GLC000 position.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import libcst as cst
+
+from glacier.analysis.facts import (
+    NO_POS,
+    Annotation,
+    EAttr,
+    ECall,
+    EConst,
+    EName,
+    EOther,
+    ESeq,
+    Expr,
+    FileFacts,
+    Param,
+    Pos,
+    SAssign,
+    SBind,
+    SDef,
+    SDelete,
+    SExpr,
+    SFrom,
+    SImport,
+    SNote,
+    Statement,
+)
+
+#: Expressions nested deeper than this are kept as text (they never name a dataset).
+MAX_DEPTH = 40
+_SUPPRESSION = re.compile(r"#\s*glacier:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import\b|import[ \t]+([\w. \t,]+))",
+    re.MULTILINE,
+)
+_TRY: tuple[type[ast.Try], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class DecodeError(ValueError):
+    """The file's bytes do not decode with its declared (or the default) encoding."""
+
+
+def decode(data: bytes) -> str:
+    """Decode source bytes as Python does: BOM, coding cookie, else UTF-8.
+
+    Raises:
+        DecodeError: with a message naming the encoding.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise DecodeError(str(error)) from None
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise DecodeError(f"cannot decode the file as {encoding}: {error}") from None
+
+
+def scan_imports(data: bytes) -> tuple[tuple[int, str], ...]:
+    """Modules a file imports, found by a regular expression (no parse)."""
+    found: list[tuple[int, str]] = []
+    for match in _IMPORT.finditer(data):
+        dots, module, plain = match.groups()
+        if plain is not None:
+            for part in plain.decode("ascii", "replace").split(","):
+                name = part.strip().split()[0] if part.strip() else ""
+                if name:
+                    found.append((0, name))
+        else:
+            found.append((len(dots or b""), (module or b"").decode("ascii", "replace")))
+    return tuple(dict.fromkeys(found))
+
+
+def suppressions(text: str) -> dict[int, frozenset[str] | None]:
+    """``# glacier: ignore[...]`` comments by line."""
+    result: dict[int, frozenset[str] | None] = {}
+    if "glacier" not in text:
+        return result
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        if match.group(1) is None:
+            result[number] = None
+        else:
+            codes = frozenset(c.strip().upper() for c in match.group(1).split(",") if c.strip())
+            result[number] = codes
+    return result
+
+
+def light_facts(data: bytes) -> FileFacts:
+    """Facts of a file that is not parsed: its imports and whether it mentions Glacier."""
+    return FileFacts(skipped=True, imports=scan_imports(data), mentions_glacier=b"glacier" in data)
+
+
+def extract(text: str, data: bytes | None = None) -> FileFacts:
+    """Parse ``text`` and record its module-level facts."""
+    raw = data if data is not None else text.encode("utf-8", "surrogateescape")
+    base = FileFacts(
+        suppressions=suppressions(text),
+        imports=scan_imports(raw),
+        mentions_glacier=b"glacier" in raw,
+    )
+    try:
+        tree = ast.parse(text, type_comments=False)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        column = max(error.offset or 1, 1)
+        return _with(base, syntax_error=(error.msg, (line, column, line, column + 1)))
+    except (RecursionError, MemoryError):
+        return _with(base, syntax_error=("expressions are nested too deeply", NO_POS))
+    except ValueError as error:  # e.g. null bytes
+        return _with(base, syntax_error=(str(error), NO_POS))
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        line, column = error.raw_line, error.raw_column + 1
+        detail = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+        return _with(base, syntax_error=(detail, (line, column, line, column + 1)))
+    except RecursionError:
+        return _with(base, syntax_error=("expressions are nested too deeply", NO_POS))
+    walker = _Walker(text)
+    try:
+        statements = tuple(walker.block(module.body, tree.body))
+    except RecursionError:
+        return _with(base, syntax_error=("statements are nested too deeply", NO_POS))
+    return _with(
+        base,
+        statements=statements,
+        future_annotations=walker.future_annotations,
+        all_names=walker.all_names,
+    )
+
+
+def _with(base: FileFacts, **changes: Any) -> FileFacts:
+    from dataclasses import replace
+
+    return replace(base, **changes)
+
+
+def _flatten(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[cst.CSTNode]:
+    for item in body:
+        if isinstance(item, cst.SimpleStatementLine):
+            yield from item.body
+        else:
+            yield item
+
+
+def _block_body(block: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallStatement]:
+    if isinstance(block, cst.IndentedBlock):
+        return block.body
+    if isinstance(block, cst.SimpleStatementSuite):
+        return block.body
+    return ()
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.Name):
+        return test.value == "TYPE_CHECKING"
+    return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+class _Walker:
+    """Walks a libcst module and its ``ast`` twin in step, emitting statements."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = _LINE_BREAK.split(text)
+        self.future_annotations = False
+        self.all_names: tuple[str, ...] | None = None
+
+    # -- positions -------------------------------------------------------------------
+
+    def _column(self, line: int, byte_offset: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+    def pos(self, node: ast.AST) -> Pos:
+        line = getattr(node, "lineno", None)
+        if line is None:
+            return NO_POS
+        end_line = getattr(node, "end_lineno", None) or line
+        column = self._column(line, getattr(node, "col_offset", 0))
+        end_offset = getattr(node, "end_col_offset", None)
+        end_column = self._column(end_line, end_offset) if end_offset is not None else column
+        return (line, column, end_line, end_column)
+
+    def text(self, pos: Pos, limit: int = 60) -> str:
+        line, column, end_line, end_column = pos
+        if line == end_line:
+            snippet = self.lines[line - 1][column - 1 : end_column - 1]
+        else:
+            snippet = self.lines[line - 1][column - 1 :] + " ..."
+        snippet = " ".join(snippet.split())
+        return snippet if len(snippet) <= limit else snippet[: limit - 3] + "..."
+
+    # -- statements ------------------------------------------------------------------
+
+    def block(
+        self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], twins: Sequence[ast.stmt]
+    ) -> Iterator[Statement]:
+        nodes = list(_flatten(body))
+        if len(nodes) != len(twins):  # pragma: no cover - the two parsers disagree
+            yield SNote("a block", "its statements (the parsers disagree)", NO_POS)
+            return
+        for node, twin in zip(nodes, twins, strict=False):
+            yield from self.statement(node, twin)
+
+    def statement(self, node: cst.CSTNode, twin: ast.stmt) -> Iterator[Statement]:
+        if isinstance(node, cst.Import) and isinstance(twin, ast.Import):
+            for alias, twin_alias in zip(node.names, twin.names, strict=False):
+                asname = alias.asname.name if alias.asname is not None else None
+                name = asname.value if isinstance(asname, cst.Name) else None
+                yield SImport(_dotted(alias.name), name, self.pos(twin_alias))
+        elif isinstance(node, cst.ImportFrom) and isinstance(twin, ast.ImportFrom):
+            yield from self.import_from(node, twin)
+        elif isinstance(node, cst.Assign) and isinstance(twin, ast.Assign):
+            yield from self.assign(node, twin)
+        elif isinstance(node, cst.AnnAssign) and isinstance(twin, ast.AnnAssign):
+            if node.value is not None and twin.value is not None:
+                if isinstance(node.target, cst.Name):
+                    value = self.expr(node.value, twin.value)
+                    target = ((node.target.value, self.pos(twin.target)),)
+                    yield SAssign(target, value, self.pos(twin))
+        elif isinstance(node, cst.AugAssign) and isinstance(twin, ast.AugAssign):
+            if isinstance(node.target, cst.Name):
+                yield SBind(node.target.value, self.pos(twin.target), "a computed value", True)
+        elif isinstance(node, cst.Expr) and isinstance(twin, ast.Expr):
+            yield SExpr(self.expr(node.value, twin.value), self.pos(twin))
+        elif isinstance(node, cst.Del) and isinstance(twin, ast.Delete):
+            names = tuple(t.id for t in twin.targets if isinstance(t, ast.Name))
+            yield SDelete(names)
+        elif isinstance(node, cst.FunctionDef) and isinstance(
+            twin, (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
+            yield self.function(node, twin)
+        elif isinstance(node, cst.ClassDef) and isinstance(twin, ast.ClassDef):
+            yield SBind(node.name.value, self.pos(twin), f"class `{node.name.value}`")
+        elif isinstance(node, cst.If) and isinstance(twin, ast.If):
+            yield from self.if_(node, twin)
+        elif isinstance(node, (cst.Try, cst.TryStar)) and isinstance(twin, _TRY):
+            yield from self.block(_block_body(node.body), twin.body)
+            if node.orelse is not None:
+                yield from self.block(_block_body(node.orelse.body), twin.orelse)
+            if node.finalbody is not None:
+                yield from self.block(_block_body(node.finalbody.body), twin.finalbody)
+        elif isinstance(node, cst.With) and isinstance(twin, (ast.With, ast.AsyncWith)):
+            for item in twin.items:
+                yield from self.bind_targets(item.optional_vars)
+            yield from self.block(_block_body(node.body), twin.body)
+        elif isinstance(node, (cst.For, cst.While)) and isinstance(
+            twin, (ast.For, ast.AsyncFor, ast.While)
+        ):
+            if isinstance(twin, (ast.For, ast.AsyncFor)):
+                yield from self.bind_targets(twin.target)
+            yield from self.block(_block_body(node.body), twin.body)
+            if node.orelse is not None:
+                yield from self.block(_block_body(node.orelse.body), twin.orelse)
+
+    def bind_targets(self, target: ast.AST | None) -> Iterator[Statement]:
+        if target is None:
+            return
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name):
+                yield SBind(sub.id, self.pos(sub), "a value computed at run time", True)
+
+    def import_from(self, node: cst.ImportFrom, twin: ast.ImportFrom) -> Iterator[Statement]:
+        module = twin.module or ""
+        if module == "__future__" and any(a.name == "annotations" for a in twin.names):
+            self.future_annotations = True
+        names = tuple((alias.name, alias.asname, self.pos(alias)) for alias in twin.names)
+        del node  # the twin carries the same names, with positions
+        yield SFrom(module, twin.level or 0, names, self.pos(twin))
+
+    def assign(self, node: cst.Assign, twin: ast.Assign) -> Iterator[Statement]:
+        value = self.expr(node.value, twin.value)
+        targets: list[tuple[str, Pos]] = []
+        for target in twin.targets:
+            if isinstance(target, ast.Name):
+                targets.append((target.id, self.pos(target)))
+            else:
+                yield from self.bind_targets(target)
+        if targets:
+            yield SAssign(tuple(targets), value, self.pos(twin))
+        if any(name == "__all__" for name, _ in targets) and isinstance(value, ESeq):
+            names = [e.value for e in value.elements if isinstance(e, EConst)]
+            if all(isinstance(n, str) for n in names):
+                self.all_names = tuple(str(n) for n in names)
+
+    def if_(self, node: cst.If, twin: ast.If) -> Iterator[Statement]:
+        yield from self.block(_block_body(node.body), twin.body)
+        if _is_type_checking(node.test):
+            return  # the `else` of a TYPE_CHECKING block is what runs; the body is what types see
+        orelse = node.orelse
+        if isinstance(orelse, cst.If) and twin.orelse and isinstance(twin.orelse[0], ast.If):
+            yield from self.if_(orelse, twin.orelse[0])
+        elif isinstance(orelse, cst.Else):
+            yield from self.block(_block_body(orelse.body), twin.orelse)
+
+    def function(self, node: cst.FunctionDef, twin: ast.FunctionDef | ast.AsyncFunctionDef) -> SDef:
+        line = twin.lineno
+        start = self._column(line, twin.col_offset)
+        text = self.lines[line - 1] if line <= len(self.lines) else ""
+        found = text.find(node.name.value, start - 1)
+        name_column = found + 1 if found >= 0 else start
+        name_pos = (line, name_column, line, name_column + len(node.name.value))
+        decorators = tuple(
+            self.expr(d.decorator, t)
+            for d, t in zip(node.decorators, twin.decorator_list, strict=False)
+        )
+        args = twin.args
+        twins: dict[str, ast.arg] = {
+            a.arg: a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+        }
+        params: list[Param] = []
+        p = node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            twin_arg = twins.get(param.name.value)
+            if twin_arg is None:  # pragma: no cover - the parsers disagree
+                continue
+            params.append(
+                Param(
+                    param.name.value,
+                    self.pos(twin_arg),
+                    self.annotation(param.annotation, twin_arg.annotation),
+                    param.default is not None,
+                )
+            )
+        for star, twin_star in ((p.star_arg, args.vararg), (p.star_kwarg, args.kwarg)):
+            if isinstance(star, cst.Param) and twin_star is not None:
+                params.append(Param(star.name.value, self.pos(twin_star), None, True, True))
+        returns = self.annotation(node.returns, twin.returns)
+        return SDef(
+            node.name.value,
+            (line, start, line, name_pos[3]),
+            name_pos,
+            decorators,
+            tuple(params),
+            returns,
+        )
+
+    def annotation(self, node: cst.Annotation | None, twin: ast.expr | None) -> Annotation | None:
+        if node is None or twin is None:
+            return None
+        pos = self.pos(twin)
+        expr = self.expr(node.annotation, twin)
+        if isinstance(expr, EConst) and isinstance(expr.value, str):
+            return Annotation(self.string_annotation(expr.value, pos), True, pos)
+        return Annotation(expr, self.future_annotations, pos)
+
+    def string_annotation(self, source: str, pos: Pos) -> Expr:
+        """Parse a string annotation; every part of it is located at the string."""
+        stripped = source.strip()
+        try:
+            twin = ast.parse(stripped, mode="eval").body
+            node = cst.parse_expression(stripped)
+        except (SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError):
+            return EOther(repr(source), pos)
+        return self.expr(node, twin, fixed=pos)
+
+    # -- expressions -----------------------------------------------------------------
+
+    def expr(
+        self, node: cst.BaseExpression, twin: ast.expr, depth: int = 0, fixed: Pos | None = None
+    ) -> Expr:
+        pos = fixed or self.pos(twin)
+        if depth > MAX_DEPTH:
+            return EOther(self.text(pos), pos)
+        if isinstance(node, cst.Name):
+            if isinstance(twin, ast.Constant) and isinstance(twin.value, (bool, type(None))):
+                return EConst(twin.value, pos)
+            if isinstance(twin, ast.Name):
+                return EName(node.value, pos)
+        elif isinstance(node, cst.Attribute) and isinstance(twin, ast.Attribute):
+            return EAttr(self.expr(node.value, twin.value, depth + 1, fixed), node.attr.value, pos)
+        elif isinstance(node, cst.Call) and isinstance(twin, ast.Call):
+            return self.call(node, twin, depth, fixed)
+        elif isinstance(
+            node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+        ) and isinstance(twin, ast.Constant):
+            value = twin.value
+            if isinstance(value, (str, int, float)):
+                return EConst(value, pos)
+        elif isinstance(node, cst.UnaryOperation) and isinstance(twin, ast.UnaryOp):
+            operand = twin.operand
+            if (
+                isinstance(twin.op, ast.USub)
+                and isinstance(operand, ast.Constant)
+                and isinstance(operand.value, (int, float))
+                and not isinstance(operand.value, bool)
+            ):
+                return EConst(-operand.value, pos)
+        elif isinstance(node, (cst.List, cst.Tuple)) and isinstance(twin, (ast.List, ast.Tuple)):
+            elements = tuple(
+                self.expr(e.value, t, depth + 1, fixed)
+                if isinstance(e, cst.Element)
+                else EOther(self.text(fixed or self.pos(t)), fixed or self.pos(t))
+                for e, t in zip(node.elements, twin.elts, strict=False)
+            )
+            return ESeq(elements, pos)
+        return EOther(self.text(pos), pos)
+
+    def call(self, node: cst.Call, twin: ast.Call, depth: int, fixed: Pos | None) -> Expr:
+        positional = iter(twin.args)
+        keywords = iter(twin.keywords)
+        args: list[Expr] = []
+        kwargs: list[tuple[str, Expr]] = []
+        unpacked = False
+        for arg in node.args:
+            if arg.star == "*":
+                next(positional, None)
+                unpacked = True
+            elif arg.star == "**":
+                next(keywords, None)
+                unpacked = True
+            elif arg.keyword is not None:
+                keyword = next(keywords, None)
+                if keyword is not None:
+                    value = self.expr(arg.value, keyword.value, depth + 1, fixed)
+                    kwargs.append((arg.keyword.value, value))
+            else:
+                twin_arg = next(positional, None)
+                if twin_arg is not None:
+                    args.append(self.expr(arg.value, twin_arg, depth + 1, fixed))
+        func = self.expr(node.func, twin.func, depth + 1, fixed)
+        return ECall(func, tuple(args), tuple(kwargs), fixed or self.pos(twin), unpacked)

@@ -1,0 +1,867 @@
+"""Resolve extracted facts across modules into the project model, as Python would.
+
+Each module's statements are interpreted symbolically in source order: imports run the
+imported project module first (a circular import sees the partial module, as in
+Python), assignments bind names, ``@task`` definitions resolve their annotations where
+they are defined, and a ``Pipeline(...)`` call builds its graph at that point. Only
+values that matter to Glacier are tracked; everything else is an opaque value that
+remembers whether it is known to be "not Glacier" or only known at run time.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from glacier.analysis.facts import (
+    Annotation,
+    EAttr,
+    ECall,
+    EConst,
+    EName,
+    ESeq,
+    Expr,
+    FileFacts,
+    Param,
+    Pos,
+    SAssign,
+    SBind,
+    SDef,
+    SDelete,
+    SExpr,
+    SFrom,
+    SImport,
+    SNote,
+    Statement,
+    expr_text,
+)
+from glacier.analysis.result import Reference
+from glacier.checks._finding import Finding
+from glacier.compute import COMPUTE_KINDS, normalize_compute, validate_compute
+from glacier.diagnostics import Related
+from glacier.graph import Input, PipelineGraph, TaskNode, build_pipeline_graph
+from glacier.model import Span
+from glacier.rules import (
+    DYNAMIC_CONSTRUCT,
+    INVALID_COMPUTE,
+    NOT_A_DATASET,
+    NOT_A_TASK,
+    SHADOWED_DATASET,
+    UNKNOWN_NAME,
+)
+from glacier.storage import STORAGE_CLASSES
+
+_BUILTINS = frozenset(dir(builtins))
+_GLACIER_ALL = ("Dataset", "Pipeline", "task", "compute", "storage")
+
+
+# -- symbolic values -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VModule:
+    name: str
+
+
+@dataclass(frozen=True)
+class VSym:
+    """A Glacier API object: `Dataset`, `task`, `Pipeline`, `compute.<k>`, `storage.<C>`."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class VDataset:
+    index: int
+
+
+@dataclass(frozen=True)
+class VTask:
+    id: str
+
+
+@dataclass(frozen=True)
+class VStorage:
+    kind: str
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class VCompute:
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class VSeq:
+    items: tuple[tuple[Value, Expr], ...]
+
+
+@dataclass(frozen=True)
+class VConst:
+    value: Any
+
+
+@dataclass(frozen=True)
+class VOpaque:
+    """Something that is not Glacier's, or (``dynamic``) only known at run time."""
+
+    description: str
+    dynamic: bool = False
+
+
+@dataclass(frozen=True)
+class VMissing:
+    """A name that is bound nowhere (yet)."""
+
+    name: str
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VPipeline:
+    index: int
+
+
+Value = (
+    VModule | VSym | VDataset | VTask | VStorage | VCompute | VSeq | VConst | VOpaque | VMissing
+) | VPipeline
+
+
+# -- resolver state -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    """One analysed file and the module name it has."""
+
+    name: str
+    path: str
+    facts: FileFacts
+    is_package: bool
+
+
+@dataclass
+class DatasetState:
+    name: str
+    variable: str | None
+    module: str
+    span: Span
+    storage: dict[str, Any] | None
+    has_storage: bool
+    schema: str | None
+
+
+@dataclass
+class TaskState:
+    id: str
+    name: str
+    module: str
+    span: Span
+    name_span: Span
+    env: dict[str, Value]
+    params: tuple[Param, ...]
+    returns: Annotation | None
+    compute: dict[str, Any] | None
+    inputs: dict[str, int] = field(default_factory=dict)
+    output: int | None = None
+    pending: bool = False
+    finalizing: bool = False
+
+
+@dataclass
+class PipelineState:
+    name: str | None
+    variable: str | None
+    module: str
+    span: Span
+    members: tuple[str, ...]
+    graph: PipelineGraph
+    #: Part of the task list could not be resolved, so the graph may be incomplete.
+    incomplete: bool
+    element_spans: tuple[Span, ...] = ()
+
+
+@dataclass
+class Resolution:
+    """The result of resolving every module."""
+
+    datasets: list[DatasetState]
+    tasks: dict[str, TaskState]
+    pipelines: list[PipelineState]
+    findings: list[Finding]
+    references: list[Reference]
+    #: Module -> its group of modules connected by imports (separate programs apart).
+    components: dict[str, int] = field(default_factory=dict)
+
+
+def is_glacier_module(name: str) -> bool:
+    return name == "glacier" or name.startswith("glacier.")
+
+
+class Resolver:
+    """Interprets every module's statements once."""
+
+    def __init__(self, modules: Sequence[ModuleSource]) -> None:
+        self.modules = {m.name: m for m in modules}
+        self.envs: dict[str, dict[str, Value]] = {}
+        self.done: set[str] = set()
+        self.datasets: list[DatasetState] = []
+        self.tasks: dict[str, TaskState] = {}
+        self.pipelines: list[PipelineState] = []
+        self.findings: list[Finding] = []
+        self.references: list[Reference] = []
+        self._seen: set[tuple[str, Span, str]] = set()
+        self._current: ModuleSource | None = None
+        self.edges: list[tuple[str, str]] = []
+
+    # -- driving ---------------------------------------------------------------------
+
+    def run(self) -> Resolution:
+        for name in sorted(self.modules):
+            self.execute(name)
+        for task in list(self.tasks.values()):
+            if task.pending:
+                self.finalize(task)
+        return Resolution(
+            self.datasets,
+            self.tasks,
+            self.pipelines,
+            self.findings,
+            self.references,
+            _components(list(self.modules), self.edges),
+        )
+
+    def execute(self, name: str) -> dict[str, Value]:
+        if self._current is not None:
+            self.edges.append((self._current.name, name))
+        env = self.envs.get(name)
+        if env is not None:
+            return env  # done, or running (a circular import sees the partial module)
+        env = {}
+        self.envs[name] = env
+        source = self.modules[name]
+        previous, self._current = self._current, source
+        try:
+            for statement in source.facts.statements:
+                self.statement(statement, env)
+        except RecursionError:
+            self.report(
+                Finding.of(
+                    DYNAMIC_CONSTRUCT,
+                    Span(source.path, 1, 1, 1, 1),
+                    what="the chain of imports of this module",
+                    skipped="the rest of it (imports nest too deeply)",
+                )
+            )
+        finally:
+            self._current = previous
+        self.done.add(name)
+        return env
+
+    @property
+    def current(self) -> ModuleSource:
+        assert self._current is not None
+        return self._current
+
+    def span(self, pos: Pos, source: ModuleSource | None = None) -> Span:
+        path = (source or self.current).path
+        return Span(path, pos[0], pos[1], pos[2], pos[3])
+
+    def report(self, finding: Finding) -> None:
+        key = (finding.rule.code, finding.span, finding.message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.findings.append(finding)
+
+    def reference(
+        self,
+        pos: Pos,
+        value: Value,
+        role: Literal["declaration", "input", "output", "pipeline-element", "variable"],
+    ) -> None:
+        if isinstance(value, VDataset):
+            name = self.datasets[value.index].name
+            self.references.append(Reference(self.span(pos), "dataset", name, role))
+        elif isinstance(value, VTask):
+            self.references.append(Reference(self.span(pos), "task", value.id, role))
+
+    def dynamic(self, pos: Pos, what: str, skipped: str) -> None:
+        self.report(Finding.of(DYNAMIC_CONSTRUCT, self.span(pos), what=what, skipped=skipped))
+
+    # -- statements ------------------------------------------------------------------
+
+    def statement(self, statement: Statement, env: dict[str, Value]) -> None:
+        if isinstance(statement, SAssign):
+            self.assign(statement, env)
+        elif isinstance(statement, SDef):
+            self.define(statement, env)
+        elif isinstance(statement, SExpr):
+            self.evaluate(statement.value, env)
+        elif isinstance(statement, SImport):
+            self.import_(statement, env)
+        elif isinstance(statement, SFrom):
+            self.import_from(statement, env)
+        elif isinstance(statement, SBind):
+            env[statement.name] = VOpaque(statement.description, statement.dynamic)
+        elif isinstance(statement, SDelete):
+            for name in statement.names:
+                env.pop(name, None)
+        elif isinstance(statement, SNote):
+            self.dynamic(statement.pos, statement.what, statement.skipped)
+
+    def assign(self, statement: SAssign, env: dict[str, Value]) -> None:
+        value = self.evaluate(statement.value, env)
+        if isinstance(value, VDataset) and isinstance(statement.value, ECall):
+            dataset = self.datasets[value.index]
+            if dataset.variable is None:
+                dataset.variable = statement.targets[0][0]
+                self.reference(statement.targets[0][1], value, "declaration")
+        elif isinstance(value, VPipeline) and isinstance(statement.value, ECall):
+            pipeline = self.pipelines[value.index]
+            if pipeline.variable is None:
+                pipeline.variable = statement.targets[0][0]
+        elif isinstance(statement.value, (EName, EAttr)):
+            self.reference(statement.value.pos, value, "variable")
+            for _, pos in statement.targets:
+                self.reference(pos, value, "variable")
+        for name, _ in statement.targets:
+            env[name] = value
+
+    # -- imports ---------------------------------------------------------------------
+
+    def load(self, module: str) -> None:
+        """Run every project module on the way to ``module`` (``a``, ``a.b``, ``a.b.c``)."""
+        if is_glacier_module(module):
+            return
+        parts = module.split(".")
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            if prefix in self.modules:
+                self.execute(prefix)
+
+    def import_(self, statement: SImport, env: dict[str, Value]) -> None:
+        self.load(statement.module)
+        if statement.alias is not None:
+            env[statement.alias] = VModule(statement.module)
+        else:
+            top = statement.module.split(".")[0]
+            env[top] = VModule(top)
+
+    def absolute(self, statement: SFrom) -> str | None:
+        if statement.level == 0:
+            return statement.module
+        source = self.current
+        package = source.name if source.is_package else source.name.rpartition(".")[0]
+        parts = package.split(".") if package else []
+        up = statement.level - 1
+        if up > len(parts) or (up == len(parts) and not statement.module and not parts):
+            return None
+        base = parts[: len(parts) - up]
+        if statement.module:
+            base.append(statement.module)
+        return ".".join(base) or None
+
+    def import_from(self, statement: SFrom, env: dict[str, Value]) -> None:
+        module = self.absolute(statement)
+        if module is None:
+            for name, alias, _ in statement.names:
+                env[alias or name] = VOpaque(f"`{name}`", True)
+            return
+        self.load(module)
+        for name, alias, pos in statement.names:
+            if name == "*":
+                env.update(self.star(module))
+                continue
+            value = self.attribute(module, name)
+            if isinstance(value, VMissing) and f"{module}.{name}" in self.modules:
+                self.load(f"{module}.{name}")
+                value = VModule(f"{module}.{name}")
+            env[alias or name] = value
+            self.reference(pos, value, "variable")
+
+    def star(self, module: str) -> dict[str, Value]:
+        if is_glacier_module(module):
+            return {name: self.attribute(module, name) for name in _GLACIER_ALL}
+        source = self.modules.get(module)
+        if source is None or source.facts.skipped:
+            return {}
+        env = self.execute(module)
+        names = source.facts.all_names
+        if names is not None:
+            return {n: env[n] for n in names if n in env}
+        return {n: v for n, v in env.items() if not n.startswith("_")}
+
+    def attribute(self, module: str, name: str) -> Value:
+        """``module.name``, as ``getattr`` after import would see it."""
+        if is_glacier_module(module):
+            return _glacier_attribute(module, name)
+        source = self.modules.get(module)
+        if source is None:
+            return VOpaque(f"`{module}.{name}`")
+        if source.facts.skipped:
+            return VOpaque(f"`{module}.{name}`")
+        env = self.execute(module)
+        if name in env:
+            return env[name]
+        if f"{module}.{name}" in self.modules:
+            return VModule(f"{module}.{name}")
+        return VMissing(name, tuple(env))
+
+    # -- expressions -----------------------------------------------------------------
+
+    def evaluate(self, expr: Expr, env: dict[str, Value]) -> Value:
+        if isinstance(expr, EName):
+            if expr.name in env:
+                return env[expr.name]
+            if expr.name in _BUILTINS:
+                return VOpaque(f"`{expr.name}`")
+            return VMissing(expr.name, tuple(env))
+        if isinstance(expr, EAttr):
+            base = self.evaluate(expr.value, env)
+            if isinstance(base, VModule):
+                value = self.attribute(base.name, expr.attr)
+                if isinstance(value, VMissing):
+                    prefix = expr_text(expr.value)
+                    return VMissing(
+                        expr_text(expr), tuple(f"{prefix}.{c}" for c in value.candidates)
+                    )
+                return value
+            if isinstance(base, VMissing):
+                return VMissing(expr_text(expr), ())
+            dynamic = isinstance(base, VOpaque) and base.dynamic
+            return VOpaque(f"`{expr_text(expr)}`", dynamic)
+        if isinstance(expr, ECall):
+            return self.call(expr, env)
+        if isinstance(expr, EConst):
+            return VConst(expr.value)
+        if isinstance(expr, ESeq):
+            return VSeq(tuple((self.evaluate(e, env), e) for e in expr.elements))
+        return VOpaque(f"`{expr.text}`", True)
+
+    def call(self, expr: ECall, env: dict[str, Value]) -> Value:
+        func = self.evaluate(expr.func, env)
+        if isinstance(func, VSym):
+            if func.name == "Dataset":
+                return self.dataset(expr, env)
+            if func.name == "Pipeline":
+                return self.pipeline(expr, env)
+            if func.name.startswith("compute."):
+                return self.compute(func.name.partition(".")[2], expr)
+            if func.name.startswith("storage."):
+                return self.storage(func.name.partition(".")[2], expr)
+            if func.name == "task":
+                return func
+        for argument in (*expr.args, *(value for _, value in expr.kwargs)):
+            if isinstance(argument, ECall):
+                self.evaluate(argument, env)  # a Dataset(...) inside still declares it
+        return VOpaque(f"`{expr_text(expr)}`", True)
+
+    def literal(self, expr: Expr) -> tuple[bool, Any]:
+        if isinstance(expr, EConst):
+            return True, expr.value
+        return False, None
+
+    def dataset(self, expr: ECall, env: dict[str, Value]) -> Value:
+        args = dict(zip(("name", "storage", "schema"), expr.args, strict=False))
+        args.update(expr.kwargs)
+        name_expr = args.get("name")
+        if expr.unpacked or name_expr is None:
+            self.dynamic(expr.pos, "the arguments of this `Dataset(...)`", "this dataset")
+            return VOpaque("a dataset built at run time", True)
+        known, name = self.literal(name_expr)
+        if not known or not isinstance(name, str) or not name.strip():
+            self.dynamic(
+                name_expr.pos, f"the dataset name `{expr_text(name_expr)}`", "this dataset"
+            )
+            return VOpaque("a dataset built at run time", True)
+        storage: dict[str, Any] | None = None
+        has_storage = False
+        storage_expr = args.get("storage")
+        if storage_expr is not None:
+            value = self.evaluate(storage_expr, env)
+            if isinstance(value, VStorage):
+                has_storage = True
+                storage = value.data or {"kind": value.kind}
+            elif not (isinstance(value, VConst) and value.value is None):
+                self.dynamic(
+                    storage_expr.pos,
+                    f"the storage `{expr_text(storage_expr)}`",
+                    f"the storage of dataset `{name}`",
+                )
+        schema_expr = args.get("schema")
+        schema = None
+        if schema_expr is not None and not (
+            isinstance(schema_expr, EConst) and schema_expr.value is None
+        ):
+            schema = expr_text(schema_expr)
+        state = DatasetState(
+            name, None, self.current.name, self.span(expr.pos), storage, has_storage, schema
+        )
+        self.datasets.append(state)
+        return VDataset(len(self.datasets) - 1)
+
+    def storage(self, kind: str, expr: ECall) -> Value:
+        cls = STORAGE_CLASSES[kind]
+        values = [self.literal(a) for a in expr.args]
+        keywords = {k: self.literal(v) for k, v in expr.kwargs}
+        if expr.unpacked or not all(ok for ok, _ in [*values, *keywords.values()]):
+            self.dynamic(expr.pos, f"the arguments of `{kind}(...)`", "its location")
+            return VStorage(cls.kind, None)
+        try:
+            instance = cls(*(v for _, v in values), **{k: v for k, (_, v) in keywords.items()})
+        except (TypeError, ValueError) as error:
+            self.dynamic(expr.pos, f"`{kind}(...)` ({error})", "its location")
+            return VStorage(cls.kind, None)
+        return VStorage(cls.kind, instance.to_dict())
+
+    def compute(self, kind: str, expr: ECall) -> Value:
+        label = f"`compute.{kind}()`"
+        arguments: dict[str, Any] = {}
+        positions: dict[str, Pos] = {}
+        positional = list(expr.args)
+        if kind == "container" and positional:
+            arguments["image"] = positional.pop(0)
+        if positional:
+            self.report(
+                Finding.of(
+                    INVALID_COMPUTE,
+                    self.span(positional[0].pos),
+                    detail=f"{label} takes keyword arguments only here",
+                )
+            )
+            return VCompute(None)
+        for key, value in expr.kwargs:
+            arguments[key] = value
+        if expr.unpacked:
+            self.dynamic(expr.pos, f"the arguments of {label}", "its validation")
+            return VCompute(None)
+        literal: dict[str, Any] = {}
+        for key, value in arguments.items():
+            positions[key] = value.pos
+            known, constant = self.literal(value)
+            if not known:
+                self.dynamic(
+                    value.pos, f"the argument `{key}` of {label}", "the validation of this compute"
+                )
+                return VCompute(None)
+            literal[key] = constant
+        problems = validate_compute(kind, literal)
+        for problem in problems:
+            where = next((p for k, p in positions.items() if f"`{k}`" in problem), expr.pos)
+            self.report(Finding.of(INVALID_COMPUTE, self.span(where), detail=problem))
+        if problems:
+            return VCompute(None)
+        return VCompute(normalize_compute(kind, literal))
+
+    # -- tasks -----------------------------------------------------------------------
+
+    def define(self, statement: SDef, env: dict[str, Value]) -> None:
+        compute_expr: Expr | None = None
+        is_task = False
+        for decorator in statement.decorators:
+            if isinstance(decorator, ECall):
+                func = self.evaluate(decorator.func, env)
+                if func == VSym("task"):
+                    is_task = True
+                    compute_expr = dict(decorator.kwargs).get("compute")
+            elif self.evaluate(decorator, env) == VSym("task"):
+                is_task = True
+        if not is_task:
+            env[statement.name] = VOpaque(f"`{statement.name}`")
+            return
+        module = self.current
+        task_id = f"{module.name}.{statement.name}"
+        previous = env.get(statement.name)
+        span = self.span(statement.pos)
+        if isinstance(previous, VDataset):
+            dataset = self.datasets[previous.index]
+            self.report(
+                Finding.of(
+                    SHADOWED_DATASET,
+                    span,
+                    related=(Related(dataset.span, f"dataset `{dataset.name}` is declared here"),),
+                    task=statement.name,
+                    dataset=dataset.name,
+                    variable=statement.name,
+                )
+            )
+        compute = None
+        if compute_expr is not None:
+            value = self.evaluate(compute_expr, env)
+            if isinstance(value, VCompute):
+                compute = value.data
+            elif isinstance(value, VConst) and value.value is None:
+                compute = None
+            elif isinstance(value, VOpaque) and value.dynamic:
+                self.dynamic(
+                    compute_expr.pos,
+                    f"the compute `{expr_text(compute_expr)}`",
+                    f"the compute of task `{statement.name}`",
+                )
+            else:
+                self.report(
+                    Finding.of(
+                        INVALID_COMPUTE,
+                        self.span(compute_expr.pos),
+                        detail=f"compute of task `{statement.name}` must come from "
+                        "glacier.compute (local, container, serverless)",
+                    )
+                )
+        task = TaskState(
+            task_id,
+            statement.name,
+            module.name,
+            span,
+            self.span(statement.name_pos),
+            env,
+            statement.params,
+            statement.returns,
+            compute,
+        )
+        self.tasks[task_id] = task
+        self.references.append(Reference(task.name_span, "task", task_id, "declaration"))
+        self.resolve_signature(task, final=False)
+        env[statement.name] = VTask(task_id)
+
+    def resolve_signature(self, task: TaskState, *, final: bool) -> None:
+        """Resolve annotations in the task's module as it stands now (runtime semantics)."""
+        source = self.modules[task.module]
+        previous, self._current = self._current, source
+        try:
+            pending = False
+            task.inputs = {}
+            for param in task.params:
+                if param.variadic:
+                    continue
+                if param.annotation is None:
+                    if not param.has_default:
+                        self.not_a_dataset(
+                            task, param.pos, f"Parameter `{param.name}`", "not annotated"
+                        )
+                    continue
+                index = self.annotation(task, param.annotation, param, final)
+                if index == "pending":
+                    pending = True
+                elif index is not None:
+                    task.inputs[param.name] = index
+            task.output = None
+            if task.returns is not None:
+                index = self.annotation(task, task.returns, None, final)
+                if index == "pending":
+                    pending = True
+                elif index is not None:
+                    task.output = index
+            task.pending = pending and not final
+        finally:
+            self._current = previous
+
+    def finalize(self, task: TaskState) -> None:
+        if not task.pending or task.finalizing:
+            return
+        task.finalizing = True
+        try:
+            self.resolve_signature(task, final=True)
+        finally:
+            task.finalizing = False
+            task.pending = False
+
+    def annotation(
+        self, task: TaskState, annotation: Annotation, param: Param | None, final: bool
+    ) -> int | Literal["pending"] | None:
+        """The dataset an annotation names (its index), ``None``, or ``"pending"``."""
+        value = self.evaluate(annotation.expr, task.env)
+        subject = "The return annotation" if param is None else f"Parameter `{param.name}`"
+        has_default = param is not None and param.has_default
+        role: Literal["input", "output"] = "output" if param is None else "input"
+        if isinstance(value, VMissing):
+            if annotation.deferred and not final:
+                return "pending"
+            self.unknown(value, annotation.pos, task.name)
+            return None
+        if isinstance(value, VDataset):
+            self.reference(annotation.pos, value, role)
+            return value.index
+        if isinstance(value, VTask):
+            self.reference(annotation.pos, value, role)
+            producer = self.tasks[value.id]
+            self.finalize(producer)
+            if producer.output is not None:
+                return producer.output
+            if not has_default:
+                self.not_a_dataset(
+                    task,
+                    annotation.pos,
+                    subject,
+                    f"task `{producer.name}`, which produces no dataset",
+                )
+            return None
+        if param is None and isinstance(value, VConst) and value.value is None:
+            return None
+        if isinstance(value, VOpaque) and value.dynamic:
+            self.dynamic(
+                annotation.pos,
+                f"the annotation `{expr_text(annotation.expr)}`",
+                f"{subject[0].lower()}{subject[1:]} of task `{task.name}`",
+            )
+            return None
+        if not has_default:
+            self.not_a_dataset(task, annotation.pos, subject, _describe(value, annotation.expr))
+        return None
+
+    def not_a_dataset(self, task: TaskState, pos: Pos, subject: str, what: str) -> None:
+        self.report(
+            Finding.of(
+                NOT_A_DATASET, self.span(pos), subject=subject, task=task.name, annotation=what
+            )
+        )
+
+    def unknown(self, value: VMissing, pos: Pos, context: str | None = None) -> None:
+        matches = difflib.get_close_matches(value.name, value.candidates, n=1)
+        suggestion = f" (did you mean `{matches[0]}`?)" if matches else ""
+        self.report(
+            Finding.of(UNKNOWN_NAME, self.span(pos), name=value.name, suggestion=suggestion)
+        )
+
+    # -- pipelines -------------------------------------------------------------------
+
+    def pipeline(self, expr: ECall, env: dict[str, Value]) -> Value:
+        func_pos = expr.func.pos
+        span = self.span((func_pos[0], func_pos[1], func_pos[2], func_pos[3] + 1))
+        tasks_expr = expr.args[0] if expr.args else dict(expr.kwargs).get("tasks")
+        name_expr = expr.args[1] if len(expr.args) > 1 else dict(expr.kwargs).get("name")
+        incomplete = False
+        name: str | None = None
+        if name_expr is not None:
+            known, value = self.literal(name_expr)
+            if known and (value is None or isinstance(value, str)):
+                name = value
+            else:
+                self.dynamic(name_expr.pos, f"the pipeline name `{expr_text(name_expr)}`", "it")
+        items: Sequence[tuple[Value, Expr]] = ()
+        if expr.unpacked or tasks_expr is None:
+            self.dynamic(expr.pos, "the arguments of this `Pipeline(...)`", "its task list")
+            incomplete = True
+        else:
+            value = self.evaluate(tasks_expr, env)
+            if isinstance(value, VSeq):
+                items = value.items
+            else:
+                self.dynamic(
+                    tasks_expr.pos,
+                    f"the task list `{expr_text(tasks_expr)}`",
+                    "the pipeline's tasks (write a literal list of tasks)",
+                )
+                incomplete = True
+        members: list[str] = []
+        spans: list[Span] = []
+        for value, element in items:
+            member = self.element(value, element)
+            if member is False:
+                incomplete = True
+            elif member is not None:
+                members.append(member)
+                spans.append(self.span(element.pos))
+        nodes: dict[str, TaskNode] = {}
+        used: set[int] = set()
+        for task_id in members:
+            if task_id in nodes:
+                continue
+            task = self.tasks[task_id]
+            self.finalize(task)
+            used.update(task.inputs.values())
+            if task.output is not None:
+                used.add(task.output)
+            nodes[task_id] = TaskNode(
+                task_id,
+                task.name,
+                tuple(Input(p, self.datasets[i].name) for p, i in task.inputs.items()),
+                self.datasets[task.output].name if task.output is not None else None,
+            )
+        external = {self.datasets[i].name for i in used if self.datasets[i].has_storage}
+        graph = build_pipeline_graph(list(nodes.values()), external)
+        state = PipelineState(
+            name, None, self.current.name, span, tuple(nodes), graph, incomplete, tuple(spans)
+        )
+        self.pipelines.append(state)
+        return VPipeline(len(self.pipelines) - 1)
+
+    def element(self, value: Value, element: Expr) -> str | Literal[False] | None:
+        """A task id; ``None`` for a reported non-task; ``False`` for an unresolvable one."""
+        span = self.span(element.pos)
+        if isinstance(value, VTask):
+            self.reference(element.pos, value, "pipeline-element")
+            return value.id
+        if isinstance(value, VMissing):
+            self.unknown(value, element.pos)
+            return None
+        if isinstance(value, VDataset):
+            described = f"Dataset `{self.datasets[value.index].name}`"
+            self.reference(element.pos, value, "variable")
+        elif (isinstance(value, VOpaque) and value.dynamic) or not isinstance(
+            element, (EName, EAttr, EConst)
+        ):
+            self.dynamic(
+                element.pos, f"the task-list element `{expr_text(element)}`", "that element"
+            )
+            return False
+        else:
+            described = _describe(value, element)
+        self.report(Finding.of(NOT_A_TASK, span, element=described))
+        return None
+
+
+def _components(modules: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    parent = {m: m for m in modules}
+
+    def find(m: str) -> str:
+        while parent[m] != m:
+            parent[m] = parent[parent[m]]
+            m = parent[m]
+        return m
+
+    for a, b in edges:
+        if a in parent and b in parent:
+            parent[find(a)] = find(b)
+    roots: dict[str, int] = {}
+    return {m: roots.setdefault(find(m), len(roots)) for m in modules}
+
+
+def _describe(value: Value, expr: Expr) -> str:
+    if isinstance(value, VOpaque) and value.description.startswith("`"):
+        return value.description
+    if isinstance(value, VConst):
+        return f"`{value.value!r}`"
+    return f"`{expr_text(expr)}`"
+
+
+def _glacier_attribute(module: str, name: str) -> Value:
+    api = {"Dataset", "task", "Pipeline"}
+    if module in ("glacier", "glacier.runtime"):
+        if name in api:
+            return VSym(name)
+        if name in ("compute", "storage", "runtime"):
+            return VModule(f"glacier.{name}")
+    if module == "glacier.runtime.dataset" and name == "Dataset":
+        return VSym(name)
+    if module == "glacier.runtime.task" and name == "task":
+        return VSym(name)
+    if module == "glacier.runtime.pipeline" and name == "Pipeline":
+        return VSym(name)
+    if module == "glacier.compute":
+        if name in COMPUTE_KINDS or (
+            name.islower()
+            and not name.startswith("_")
+            and name
+            not in ("make_compute", "normalize_compute", "validate_compute", "summarize_compute")
+        ):
+            return VSym(f"compute.{name}")
+    if module == "glacier.storage" and name in STORAGE_CLASSES:
+        return VSym(f"storage.{name}")
+    return VOpaque(f"`{module}.{name}`")
+
+
+def iter_statements(facts: FileFacts) -> Iterator[Statement]:
+    yield from facts.statements

@@ -1,0 +1,50 @@
+"""The analyzer's public result types."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from glacier.diagnostics import Diagnostic
+from glacier.model import Project, Span
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A place where source refers to a dataset or a task (navigation, rename).
+
+    An annotation that names a task (the task stands for its output dataset) is a
+    reference of kind ``"task"`` with the role ``"input"`` or ``"output"``.
+    """
+
+    span: Span
+    kind: Literal["dataset", "task"]
+    #: Dataset name, or task id.
+    target: str
+    role: Literal["declaration", "input", "output", "pipeline-element", "variable"]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything one analysis found."""
+
+    project: Project
+    #: Sorted by `Diagnostic.sort_key`; settings and suppressions applied.
+    diagnostics: tuple[Diagnostic, ...]
+    references: tuple[Reference, ...]
+    #: Every analysed file (absolute).
+    files: tuple[Path, ...]
+    #: Files that could not be analysed at all (unreadable, internal error), as messages.
+    failures: tuple[str, ...] = ()
+
+    def diagnostics_for(self, path: Path) -> tuple[Diagnostic, ...]:
+        """The diagnostics located in ``path``."""
+        wanted = normalize(path)
+        return tuple(d for d in self.diagnostics if d.span.filename == wanted)
+
+
+def normalize(path: str | Path) -> str:
+    """The absolute, normalised spelling of a path used in spans."""
+    return os.path.normpath(os.path.abspath(os.fspath(path)))

@@ -1,0 +1,193 @@
+"""``[tool.glacier]`` in ``pyproject.toml`` -> frozen `Settings`.
+
+Keys: ``select``, ``ignore`` (rule codes or names), ``severity`` (code or name -> error,
+warning, info, hint), ``include``/``exclude`` (glob patterns relative to the project
+root), ``src`` (roots for module names, relative to the project root).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from glacier.rules import Severity, get_rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+_KEYS = ("select", "ignore", "severity", "include", "exclude", "src")
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How `glacier check` and the language server analyse a project."""
+
+    #: Project root: the directory of the ``pyproject.toml``, else the current directory.
+    root: Path
+    #: Rule codes or names to report; empty means every rule.
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    #: Rule code -> severity override.
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    #: Glob patterns of files to analyse (empty: every ``*.py``).
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    #: Absolute roots that module names are derived from.
+    src: tuple[Path, ...] = ()
+
+    def with_overrides(
+        self,
+        *,
+        select: tuple[str, ...] | list[str] | None = None,
+        ignore: tuple[str, ...] | list[str] | None = None,
+        severity: Mapping[str, Severity] | None = None,
+    ) -> Settings:
+        """A copy with command-line overrides (validated like the file's values).
+
+        Raises:
+            ConfigError: if a rule is unknown.
+        """
+        changes: dict[str, Any] = {}
+        if select is not None:
+            changes["select"] = _codes(select, "--select")
+        if ignore is not None:
+            changes["ignore"] = _codes(ignore, "--ignore")
+        if severity is not None:
+            changes["severity"] = {**self.severity, **_severities(severity, "--severity")}
+        return replace(self, **changes)
+
+    def enabled(self, code: str) -> bool:
+        """Whether diagnostics of rule ``code`` are reported."""
+        if self.select and code not in self.select:
+            return False
+        return code not in self.ignore
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        return self.severity.get(code, default)
+
+
+def _codes(values: Any, where: str) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        raise ConfigError(f"{where} must be a list of rule codes or names, got {values!r}")
+    codes: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: rule must be a string, got {value!r}")
+        if value.strip().upper() in ("ALL", "GLC"):
+            codes.extend(_all_codes())
+            continue
+        try:
+            codes.append(get_rule(value).code)
+        except KeyError:
+            raise ConfigError(f"{where}: unknown rule `{value}`") from None
+    return tuple(dict.fromkeys(codes))
+
+
+def _all_codes() -> list[str]:
+    from glacier.rules import RULES
+
+    return [rule.code for rule in RULES]
+
+
+def _severities(values: Any, where: str) -> dict[str, Severity]:
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where} must be a table of rule = severity, got {values!r}")
+    result: dict[str, Severity] = {}
+    for key, value in values.items():
+        try:
+            code = get_rule(str(key)).code
+        except KeyError:
+            raise ConfigError(f"{where}: unknown rule `{key}`") from None
+        try:
+            result[code] = value if isinstance(value, Severity) else Severity(str(value).lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in Severity)
+            raise ConfigError(
+                f"{where}: severity of `{key}` must be one of {choices}, got {value!r}"
+            ) from None
+    return result
+
+
+def _strings(values: Any, where: str) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, list):
+        raise ConfigError(f"{where} must be a list of strings, got {values!r}")
+    if not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{where} must be a list of strings, got {values!r}")
+    return tuple(values)
+
+
+def settings_from_table(table: Mapping[str, Any], root: Path, where: str) -> Settings:
+    """Validate a ``[tool.glacier]`` table.
+
+    Raises:
+        ConfigError: naming the file and the bad key.
+    """
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: [tool.glacier] must be a table")
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key `{unknown[0]}` in [tool.glacier]; known keys: {', '.join(_KEYS)}"
+        )
+    root = root.resolve()
+    return Settings(
+        root=root,
+        select=_codes(table.get("select", []), f"{where}: select"),
+        ignore=_codes(table.get("ignore", []), f"{where}: ignore"),
+        severity=_severities(table.get("severity", {}), f"{where}: severity"),
+        include=_strings(table.get("include", []), f"{where}: include"),
+        exclude=_strings(table.get("exclude", []), f"{where}: exclude"),
+        src=tuple((root / s).resolve() for s in _strings(table.get("src", []), f"{where}: src")),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def load_settings(start: Path, config_file: Path | None = None) -> Settings:
+    """Settings from ``config_file``, else from the nearest ``pyproject.toml`` above ``start``.
+
+    The nearest ``pyproject.toml`` with a ``[tool.glacier]`` table wins; without one, the
+    nearest ``pyproject.toml`` is the root and the defaults apply; without any, the
+    current directory is the root.
+
+    Raises:
+        ConfigError: if the file cannot be read or its ``[tool.glacier]`` is invalid.
+    """
+    if config_file is not None:
+        data = _read(config_file)
+        tool = data.get("tool", {})
+        table = tool.get("glacier") if isinstance(tool, dict) else None
+        if table is None:
+            table = {k: v for k, v in data.items() if k != "tool"}
+        return settings_from_table(table, config_file.resolve().parent, str(config_file))
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    first: Path | None = None
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        first = first or candidate
+        data = _read(pyproject)
+        tool = data.get("tool", {})
+        if isinstance(tool, dict) and "glacier" in tool:
+            return settings_from_table(tool["glacier"], candidate, str(pyproject))
+    return Settings(root=first or Path.cwd().resolve())
