@@ -157,6 +157,13 @@ def _argument(call: CallExpr, keyword: str, position: int) -> Expression | None:
     return None
 
 
+def _is_given(expr: Expression | None) -> bool:
+    """Whether an optional argument was passed with a value other than ``None``."""
+    if expr is None:
+        return False
+    return not (isinstance(expr, NameExpr) and expr.fullname == "builtins.None")
+
+
 def _declare_dataset(ctx: DynamicClassDefContext) -> None:
     """``name = Dataset(...)``: add the hidden ``name@glacier`` alias and its metadata."""
     api = ctx.api
@@ -165,11 +172,12 @@ def _declare_dataset(ctx: DynamicClassDefContext) -> None:
         # A function-local dataset: not supported as an annotation (documented).
         return
     call = ctx.call
-    if any(kind not in (ARG_POS, ARG_NAMED) for kind in call.arg_kinds):
-        return  # *args / **kwargs: nothing is statically known
-    name_expr = _argument(call, "name", 0)
-    storage_expr = _argument(call, "storage", 1)
-    schema_expr = _argument(call, "schema", 2)
+    # With *args / **kwargs nothing is statically known: the annotation means `Any`, the
+    # name is unknown and storage is assumed (no missing-producer guesses).
+    dynamic = any(kind not in (ARG_POS, ARG_NAMED) for kind in call.arg_kinds)
+    name_expr = None if dynamic else _argument(call, "name", 0)
+    storage_expr = None if dynamic else _argument(call, "storage", 1)
+    schema_expr = None if dynamic else _argument(call, "schema", 2)
 
     target: Type = AnyType(TypeOfAny.special_form)
     ready = True
@@ -188,8 +196,7 @@ def _declare_dataset(ctx: DynamicClassDefContext) -> None:
     meta = {
         "name": name_expr.value if isinstance(name_expr, StrExpr) else None,
         "variable": qualified,
-        "storage": storage_expr is not None
-        and not (isinstance(storage_expr, NameExpr) and storage_expr.fullname == "builtins.None"),
+        "storage": dynamic or _is_given(storage_expr),
     }
     meta_type = LiteralType(
         json.dumps(meta, sort_keys=True), api.named_type("builtins.str"), line=call.line
@@ -238,7 +245,7 @@ def _dataset_annotation(
             return AnyType(TypeOfAny.from_error)
         if ctx.type.args:
             ctx.api.fail(
-                f"Dataset `{ctx.type.name}` is used as an annotation without type arguments; "
+                f"Dataset `{ctx.type.name}` takes no type arguments in an annotation; "
                 "its schema gives its type",
                 ctx.context,
                 code=VALID_TYPE,
