@@ -1,0 +1,182 @@
+"""`glacier-graph` / `glacier graph` end to end, on the static analyzer's project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from glacier.cli import graph_main, main
+from tests.outputs.conftest import FIXTURES, REPO
+
+pytest.importorskip("glacier.analysis", reason="the static analyzer is not available")
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+SVG = "{http://www.w3.org/2000/svg}"
+PROBLEMS = str(FIXTURES.relative_to(REPO) / "problems.py")
+
+
+@pytest.fixture(autouse=True)
+def _at_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["graph", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_process(
+    *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "glacier", "graph", *argv],
+        cwd=REPO,
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+
+
+def svg_ids(svg: str) -> set[str]:
+    return {g.get("id") or "" for g in ET.fromstring(svg).iter(f"{SVG}g")}
+
+
+@needs_dot
+def test_default_is_svg_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "examples/analytics/pipeline.py")
+    assert code == 0, err
+    ids = svg_ids(out)
+    _, listing, _ = run(capsys, "examples/analytics/pipeline.py", "--format", "json")
+    project = json.loads(listing)
+    for task in project["tasks"]:
+        assert f"task:{task['id']}" in ids
+    for dataset in project["datasets"]:
+        assert f"dataset:{dataset['name']}" in ids
+    # Tooltips: file:line relative to the current directory.
+    line = next(t["line"] for t in project["tasks"] if t["name"] == "extract_users")
+    assert f"examples/analytics/pipeline.py:{line}" in out
+
+
+@needs_dot
+def test_glacier_graph_is_glacier_graph_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert graph_main(["examples/analytics", "--format", "dot"]) == 0
+    first = capsys.readouterr().out
+    code, second, _ = run(capsys, "examples/analytics", "--format", "dot")
+    assert code == 0 and first == second
+
+
+def test_json_is_the_project_dict(capsys: pytest.CaptureFixture[str]) -> None:
+    from glacier.analysis import analyze_paths
+    from glacier.config import load_settings
+
+    code, out, _ = run(capsys, "examples", "--format", "json")
+    assert code == 0
+    expected = analyze_paths(["examples"], load_settings(Path.cwd())).project
+    assert json.loads(out) == expected.to_dict(relative_to=Path.cwd())
+    assert {"datasets", "tasks", "pipelines"} == set(json.loads(out))
+
+
+def test_folders_draw_one_cluster_per_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "examples", "--format", "dot")
+    assert code == 0
+    assert out.count("subgraph cluster_") == 4
+    assert 'label="analytics"' in out
+
+
+def test_pipeline_selection(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "examples", "--pipeline", "analytics", "--format", "dot")
+    assert code == 0
+    assert (
+        out.count("subgraph cluster_") == 1 and "merge_data" in out and "detail_report" not in out
+    )
+    code, out, err = run(capsys, "examples", "--pipeline", "nightly", "--format", "dot")
+    assert code == 2 and out == ""
+    assert "no pipeline named `nightly`" in err and "analytics" in err
+    assert "examples/patterns/diamond.py:45" in err
+
+
+def test_error_diagnostics_exit_1_but_still_draw(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, PROBLEMS, "--format", "dot")
+    assert code == 1
+    assert "digraph glacier" in out
+    assert "GLC001" in err and "GLC002" in err and "GLC003" in err
+    assert "#d32f2f" in out
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "no/such/file.py")
+    assert code == 2 and "no such file" in err
+    code, _, _ = run(capsys, "examples", "--format", "gif")
+    assert code == 2
+
+
+def test_binary_formats_refuse_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, err = run(capsys, "examples/analytics", "--format", "png")
+    assert code == 2 and out == "" and "-o FILE" in err
+
+
+@needs_dot
+def test_binary_formats_to_a_pipe_and_to_files(tmp_path: Path) -> None:
+    result = run_process("examples/analytics", "--format", "png")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"\x89PNG\r\n\x1a\n")
+    target = tmp_path / "dag.pdf"
+    result = run_process("examples/analytics", "-o", str(target))  # format from the suffix
+    assert result.returncode == 0 and result.stdout == b""
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+@needs_dot
+def test_two_runs_give_identical_bytes(capsys: pytest.CaptureFixture[str]) -> None:
+    first = run(capsys, "examples")[1]
+    assert run(capsys, "examples")[1] == first
+
+
+def test_without_dot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {**os.environ, "PATH": str(tmp_path)}
+    result = run_process("examples/analytics", env=env)
+    assert result.returncode == 2
+    message = result.stderr.decode()
+    assert "Traceback" not in message
+    assert "`dot`" in message and "apt-get install graphviz" in message
+    assert "brew install graphviz" in message
+    assert "`dot`, `mermaid`, `json` and `ascii` work without it" in message
+    assert len(message.strip().splitlines()) == 1  # one paragraph
+    monkeypatch.setenv("PATH", str(tmp_path))
+    for fmt in ("png", "pdf"):
+        code, out, err = run(
+            capsys, "examples/analytics", "--format", fmt, "-o", str(tmp_path / f"x.{fmt}")
+        )
+        assert code == 2 and "apt-get install graphviz" in err
+    for fmt in ("dot", "mermaid", "json", "ascii"):
+        code, out, err = run(capsys, "examples/analytics", "--format", fmt)
+        assert code == 0, (fmt, err)
+        assert out
+
+
+def test_datasets_as_edges(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "examples/analytics", "--format", "dot", "--datasets", "edges")
+    assert code == 0
+    assert 'id="dataset:merged"' not in out and 'label="merged"' in out
+    assert 'id="dataset:metrics"' in out  # a final output stays a node
+
+
+def test_mermaid_and_ascii(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "examples/analytics", "--format", "mermaid")
+    assert code == 0 and out.startswith("flowchart LR\n")
+    code, out, _ = run(capsys, "examples/analytics", "--format", "ascii", "--width", "120")
+    assert code == 0 and "│ merge_data" in out and "▼" in out
