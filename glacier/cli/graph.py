@@ -7,7 +7,6 @@ Exit codes as `glacier check`: 0 drawn, 1 drawn but the code has error diagnosti
 from __future__ import annotations
 
 import argparse
-import importlib
 import shutil
 import sys
 from collections.abc import Sequence
@@ -86,6 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="draw datasets as their own nodes or as edge labels (default: auto, which "
         "uses edge labels above 60 tasks)",
     )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml to use")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write .glacier_cache"
+    )
     parser.add_argument(
         "--width",
         type=int,
@@ -115,12 +118,19 @@ def run(args: argparse.Namespace) -> ExitCode:
             f"standard output (e.g. `glacier-graph ... --format {fmt} > dag.{fmt}`)"
         )
 
+    from glacier.analysis import analyze_paths
+    from glacier.config import ConfigError, load_settings
+
     try:
-        analysis = importlib.import_module("glacier.analysis")
-        config = importlib.import_module("glacier.config")
-        result = analysis.analyze_paths(paths, config.load_settings(Path.cwd()))
+        settings = load_settings(Path(paths[0]), args.config)
+    except ConfigError as error:
+        return _error(str(error))
+    try:
+        result = analyze_paths(paths, settings, cache=not args.no_cache)
     except Exception as error:  # noqa: BLE001 - any analyzer failure is an internal error
         return _error(f"internal error while analyzing {' '.join(paths)}: {error!r}")
+    for failure in result.failures:
+        print(f"glacier-graph: error: {failure}", file=sys.stderr)
 
     project: Project = result.project
     if args.pipeline is not None:
@@ -161,7 +171,9 @@ def run(args: argparse.Namespace) -> ExitCode:
                 Path(output).write_text(content, encoding="utf-8")
         except OSError as error:
             return _error(f"cannot write {output}: {error.strerror or error}")
-    return ExitCode.PROBLEMS if errors else ExitCode.OK
+    if errors:
+        return ExitCode.PROBLEMS
+    return ExitCode.ERROR if result.failures and not result.diagnostics else ExitCode.OK
 
 
 class RenderError(Exception):
