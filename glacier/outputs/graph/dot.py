@@ -299,10 +299,7 @@ class _Writer:
                 continue
             for producer in pipeline.producers(dataset.name):
                 attrs: dict[str, str | float] = {}
-                if any(
-                    e.in_cycle and e.source == producer and e.dataset == dataset.name
-                    for e in pipeline.edges
-                ):
+                if pipeline.cyclic_output(producer, name):
                     attrs.update(cycle_style, tooltip="part of a cycle")
                 elif dataset.duplicate:
                     attrs.update(duplicate_style, tooltip=f"one of several producers of {name}")
@@ -311,10 +308,7 @@ class _Writer:
             # consumer, whatever the number of producers.
             for consumer in pipeline.consumers(dataset.name):
                 attrs = {}
-                if any(
-                    e.in_cycle and e.target == consumer and e.dataset == dataset.name
-                    for e in pipeline.edges
-                ):
+                if pipeline.cyclic_input(name, consumer):
                     attrs.update(cycle_style, tooltip="part of a cycle")
                 elif dataset.role == "missing":
                     attrs.update(color=WARNING, style="dashed")

@@ -166,17 +166,11 @@ def _links(
         if node is None:
             continue
         for producer in pipeline.producers(dataset.name):
-            cyclic = any(
-                e.in_cycle and e.source == producer and e.dataset == dataset.name
-                for e in pipeline.edges
-            )
+            cyclic = pipeline.cyclic_output(producer, dataset.name)
             style = "cycle" if cyclic else "duplicate" if dataset.duplicate else None
             link(task_ids[producer], node, None, style)
         for consumer in pipeline.consumers(dataset.name):
-            cyclic = any(
-                e.in_cycle and e.target == consumer and e.dataset == dataset.name
-                for e in pipeline.edges
-            )
+            cyclic = pipeline.cyclic_input(dataset.name, consumer)
             style = "cycle" if cyclic else "missing" if dataset.role == "missing" else None
             link(node, task_ids[consumer], None, style)
     if mode == "edges":

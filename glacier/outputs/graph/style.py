@@ -9,7 +9,7 @@ so the three pictures always agree.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -110,21 +110,48 @@ class PipelineScene:
     #: One line per graph problem, e.g. ``cycle: a -> b -> a``.
     problems: tuple[str, ...]
 
-    def task(self, task_id: str) -> TaskView:
-        return next(task for task in self.tasks if task.id == task_id)
+    _tasks: dict[str, TaskView] = field(init=False, repr=False, compare=False)
+    _producers: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _consumers: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    #: (source task, dataset) and (dataset, target task) pairs that lie on a cycle.
+    _cyclic_out: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
+    _cyclic_in: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
 
-    def dataset(self, name: str) -> DatasetView:
-        return next(dataset for dataset in self.datasets if dataset.name == name)
+    def __post_init__(self) -> None:
+        producers: dict[str, list[str]] = {}
+        consumers: dict[str, list[str]] = {}
+        for task in self.tasks:
+            if task.output is not None:
+                producers.setdefault(task.output, []).append(task.id)
+        for node in self.graph.tasks:
+            for dataset in dict.fromkeys(item.dataset for item in node.inputs):
+                consumers.setdefault(dataset, []).append(node.id)
+        cyclic = [edge for edge in self.edges if edge.in_cycle]
+        set_ = object.__setattr__
+        set_(self, "_tasks", {task.id: task for task in self.tasks})
+        set_(self, "_producers", {k: tuple(v) for k, v in producers.items()})
+        set_(self, "_consumers", {k: tuple(v) for k, v in consumers.items()})
+        set_(self, "_cyclic_out", frozenset((e.source, e.dataset) for e in cyclic))
+        set_(self, "_cyclic_in", frozenset((e.dataset, e.target) for e in cyclic))
+
+    def task(self, task_id: str) -> TaskView:
+        return self._tasks[task_id]
 
     def producers(self, dataset: str) -> tuple[str, ...]:
-        return tuple(task.id for task in self.tasks if task.output == dataset)
+        """Tasks that produce ``dataset``, in list order."""
+        return self._producers.get(dataset, ())
 
     def consumers(self, dataset: str) -> tuple[str, ...]:
-        return tuple(
-            node.id
-            for node in self.graph.tasks
-            if any(item.dataset == dataset for item in node.inputs)
-        )
+        """Tasks that consume ``dataset``, in list order."""
+        return self._consumers.get(dataset, ())
+
+    def cyclic_output(self, task_id: str, dataset: str) -> bool:
+        """Whether ``task_id`` writing ``dataset`` is part of a cycle."""
+        return (task_id, dataset) in self._cyclic_out
+
+    def cyclic_input(self, dataset: str, task_id: str) -> bool:
+        """Whether ``task_id`` reading ``dataset`` is part of a cycle."""
+        return (dataset, task_id) in self._cyclic_in
 
 
 def compute_kind(compute: Mapping[str, Any] | None) -> ComputeKindName:
@@ -193,9 +220,11 @@ def _pipeline_scene(
     missing = {p.dataset for p in graph.problems if isinstance(p, MissingProducer)}
     duplicated = {p.dataset for p in graph.problems if isinstance(p, DuplicateProducer)}
 
+    task_infos = {info.id: info for info in reversed(project.tasks)}
+    dataset_infos = {info.name: info for info in reversed(project.datasets)}
     tasks: list[TaskView] = []
     for node in graph.tasks:
-        info = project.task(node.id)
+        info = task_infos.get(node.id)
         compute = info.compute if info is not None else None
         tasks.append(
             TaskView(
@@ -205,7 +234,7 @@ def _pipeline_scene(
                 summary=summarize_compute(dict(compute)) if compute is not None else "",
                 location=location(info.span if info is not None else None, relative_to),
                 output=node.output,
-                in_cycle=any(node.id in group for group in looped),
+                in_cycle=node.id in looped,
             )
         )
 
@@ -224,7 +253,7 @@ def _pipeline_scene(
             e.source,
             e.target,
             e.dataset,
-            in_cycle=any(e.source in group and e.target in group for group in looped),
+            in_cycle=looped.get(e.source, -1) == looped.get(e.target, -2),
             duplicate=e.dataset in duplicated,
         )
         for e in graph.edges
@@ -233,7 +262,7 @@ def _pipeline_scene(
 
     datasets: list[DatasetView] = []
     for name in seen:
-        declared = project.dataset(name)
+        declared = dataset_infos.get(name)
         storage = declared.storage if declared is not None else None
         uri = storage.get("uri") if storage else None
         role: DatasetRole
@@ -273,15 +302,16 @@ def _pipeline_scene(
     )
 
 
-def _cycle_members(graph: PipelineGraph) -> list[frozenset[str]]:
-    """The strongly connected groups that form loops: every edge inside one lies on a cycle."""
+def _cycle_members(graph: PipelineGraph) -> dict[str, int]:
+    """Task id -> its looping strongly connected group: every edge inside one is on a cycle."""
     if not any(isinstance(problem, Cycle) for problem in graph.problems):
-        return []
+        return {}
     digraph: nx.DiGraph[str] = nx.DiGraph()
     digraph.add_nodes_from(node.id for node in graph.tasks)
     digraph.add_edges_from((e.source, e.target) for e in graph.edges)
-    groups: list[frozenset[str]] = []
-    for component in nx.strongly_connected_components(digraph):
+    groups: dict[str, int] = {}
+    components = sorted(sorted(c) for c in nx.strongly_connected_components(digraph))
+    for index, component in enumerate(components):
         if len(component) > 1 or any(digraph.has_edge(n, n) for n in component):
-            groups.append(frozenset(component))
+            groups.update(dict.fromkeys(component, index))
     return groups
