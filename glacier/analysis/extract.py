@@ -177,6 +177,17 @@ def _is_type_checking(test: cst.BaseExpression) -> bool:
     return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
 
 
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
 def _dotted(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -314,7 +325,8 @@ class _Walker:
                 self.all_names = tuple(str(n) for n in names)
 
     def if_(self, node: cst.If, twin: ast.If) -> Iterator[Statement]:
-        yield from self.block(_block_body(node.body), twin.body)
+        if not _is_main_guard(twin.test):  # the `__main__` block does not run on import
+            yield from self.block(_block_body(node.body), twin.body)
         if _is_type_checking(node.test):
             return  # the `else` of a TYPE_CHECKING block is what runs; the body is what types see
         orelse = node.orelse
@@ -371,6 +383,10 @@ class _Walker:
         pos = self.pos(twin)
         expr = self.expr(node.annotation, twin)
         if isinstance(expr, EConst) and isinstance(expr.value, str):
+            if self.future_annotations:
+                # Deferred, the annotation is the text `"raw"`: evaluated once (as the
+                # runtime does) it is the string 'raw', not a dataset.
+                return Annotation(expr, True, pos)
             return Annotation(self.string_annotation(expr.value, pos), True, pos)
         return Annotation(expr, self.future_annotations, pos)
 

@@ -399,9 +399,11 @@ class Resolver:
         if is_glacier_module(module):
             return _glacier_attribute(module, name)
         source = self.modules.get(module)
-        if source is None:
-            return VOpaque(f"`{module}.{name}`")
-        if source.facts.skipped:
+        if source is None or source.facts.skipped:
+            submodule = f"{module}.{name}"
+            if submodule in self.modules:
+                self.load(submodule)
+                return VModule(submodule)
             return VOpaque(f"`{module}.{name}`")
         env = self.execute(module)
         if name in env:
