@@ -18,7 +18,7 @@ from glacier.analysis import AnalysisResult
 from glacier.model import PipelineInfo, Project, Span, TaskInfo
 from glacier.rules import MISSING_PRODUCER, ORPHAN_TASK, UNKNOWN_NAME
 from glacier_lsp.convert import LineIndex, contains, path_key
-from glacier_lsp.features import TASK, consumers, pipeline_key
+from glacier_lsp.features import consumers, pipeline_elements, pipeline_key
 
 if TYPE_CHECKING:
     from glacier_lsp.state import AnalysisState
@@ -128,16 +128,7 @@ def _pipeline_at(project: Project, path: str, line: int, column: int) -> Pipelin
 
 def _append_to_list(result: AnalysisResult, pipeline: PipelineInfo, name: str) -> Edits:
     """Insert ``name`` after the last task entry of the pipeline's list."""
-    span = pipeline.span
-    assert span is not None
-    entries = sorted(
-        ref.span
-        for ref in result.references
-        if ref.kind == TASK
-        and path_key(ref.span.filename) == path_key(span.filename)
-        and (span.line, span.column) <= (ref.span.line, ref.span.column)
-        and (ref.span.end_line, ref.span.end_column) <= (span.end_line, span.end_column)
-    )
+    entries = [ref.span for ref in pipeline_elements(result, pipeline)]
     if not entries:
         return []
     last = entries[-1]

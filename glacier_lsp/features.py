@@ -166,7 +166,12 @@ def hover(result: AnalysisResult, path: str, line: int, column: int) -> str | No
 # --- definition, references, rename ------------------------------------------------------------
 
 
-def declaration(project: Project, target: Target) -> Span | None:
+def declaration(result: AnalysisResult, target: Target) -> Span | None:
+    """Where the target is declared: the name it is bound to, else its model span."""
+    for ref in result.references:
+        if ref.role == "declaration" and (ref.kind, ref.target) == (target.kind, target.key):
+            return ref.span
+    project = result.project
     if target.kind == DATASET:
         dataset = project.dataset(target.key)
         return dataset.span if dataset else None
@@ -180,7 +185,7 @@ def declaration(project: Project, target: Target) -> Span | None:
 def definition(result: AnalysisResult, path: str, line: int, column: int) -> Span | None:
     """Where the element at a position is declared."""
     target = target_at(result, path, line, column)
-    return declaration(result.project, target) if target else None
+    return declaration(result, target) if target else None
 
 
 def references_of(result: AnalysisResult, target: Target) -> list[Reference]:
@@ -195,7 +200,7 @@ def references(
     target = target_at(result, path, line, column)
     if target is None:
         return []
-    declared = declaration(result.project, target)
+    declared = declaration(result, target)
     spans = [ref.span for ref in references_of(result, target) if ref.span != declared]
     if include_declaration and declared is not None:
         spans.insert(0, declared)
@@ -276,6 +281,7 @@ def document_symbols(
             )
     for p in project.pipelines:
         if p.span and _in_file(p.span, key):
+            elements = pipeline_elements(result, p)
             entries = [
                 _symbol(
                     _task_name(project, ref.target),
@@ -283,22 +289,46 @@ def document_symbols(
                     types.SymbolKind.Function,
                     lines.range(ref.span),
                 )
-                for ref in result.references
-                if ref.kind == TASK and _in_file(ref.span, key) and _within(ref.span, p.span)
+                for ref in elements
             ]
-            symbols.append(
-                (
-                    p.span,
-                    _symbol(
-                        pipeline_key(p),
-                        f"pipeline, {len(p.graph.tasks)} tasks",
-                        types.SymbolKind.Module,
-                        lines.range(p.span),
-                        entries,
-                    ),
-                )
+            last = elements[-1].span if elements else p.span
+            whole = Span(
+                p.span.filename, p.span.line, p.span.column, last.end_line, last.end_column
             )
+            detail = f"pipeline, {len(p.graph.tasks)} tasks"
+            symbol = _symbol(
+                pipeline_key(p), detail, types.SymbolKind.Module, lines.range(whole), entries
+            )
+            symbol.selection_range = lines.range(p.span)
+            symbols.append((p.span, symbol))
     return [symbol for _, symbol in sorted(symbols, key=lambda pair: pair[0])]
+
+
+def pipeline_elements(result: AnalysisResult, pipeline: PipelineInfo) -> list[Reference]:
+    """The task-list entries of ``pipeline``: the analyzer's ``pipeline-element`` references
+    after its ``Pipeline(`` and before the next pipeline of the same file."""
+    span = pipeline.span
+    if span is None:
+        return []
+    key = path_key(span.filename)
+    later = [
+        (p.span.line, p.span.column)
+        for p in result.project.pipelines
+        if p.span
+        and _in_file(p.span, key)
+        and (p.span.line, p.span.column) > (span.line, span.column)
+    ]
+    stop = min(later, default=(1 << 30, 0))
+    return sorted(
+        (
+            ref
+            for ref in result.references
+            if ref.role == "pipeline-element"
+            and _in_file(ref.span, key)
+            and (span.line, span.column) <= (ref.span.line, ref.span.column) < stop
+        ),
+        key=lambda ref: ref.span,
+    )
 
 
 def _task_name(project: Project, task_id: str) -> str:

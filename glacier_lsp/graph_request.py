@@ -34,7 +34,10 @@ def parse(params: Any) -> GraphRequest:
     Raises:
         ValueError: for a missing ``uri`` or an unknown ``format``; pygls answers with an error.
     """
-    get = params.get if isinstance(params, dict) else lambda key: getattr(params, key, None)
+
+    def get(key: str) -> Any:
+        return params.get(key) if isinstance(params, dict) else getattr(params, key, None)
+
     uri, pipeline, format_ = get("uri"), get("pipeline"), get("format") or "svg"
     if not isinstance(uri, str) or not uri:
         raise ValueError("glacier/graph needs a `uri`")

@@ -42,6 +42,8 @@ class GlacierLanguageServer(LanguageServer):
         self.state: AnalysisState | None = None
         self.pull = False
         self.refresh_support = False
+        #: ``initializationOptions.settings``; the client's ``workspace/configuration`` wins.
+        self.init_settings: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
 
     # --- errors and logging: never a pop-up ----------------------------------------------------
@@ -92,11 +94,12 @@ class GlacierLanguageServer(LanguageServer):
         self.state = state = AnalysisState(
             root,
             settings.build(root, self.client_settings, self.log),
-            self.workspace.position_encoding,
+            self.workspace.position_encoding or types.PositionEncodingKind.Utf16,
             self.on_analysis,
         )
         configured = await self.fetch_configuration()
-        if configured is not None:
+        if configured:
+            self.client_settings = configured
             await state.run(
                 state.workspace.update_settings, settings.build(root, configured, self.log)
             )
@@ -115,10 +118,7 @@ class GlacierLanguageServer(LanguageServer):
             self.log(f"workspace/configuration failed: {error}")
             return None
         value = values[0] if values else None
-        if isinstance(value, dict) and value:
-            self.client_settings = value
-            return value
-        return None
+        return value if isinstance(value, dict) else {}
 
     async def watch_files(self) -> None:
         caps = self.client_capabilities.workspace
@@ -168,8 +168,7 @@ class GlacierLanguageServer(LanguageServer):
             return
         if configured is None:
             configured = await self.fetch_configuration()
-        if configured is not None:
-            self.client_settings = configured
+        self.client_settings = configured or self.init_settings
         await self.state.update_settings(
             settings.build(self.state.root, self.client_settings, self.log)
         )
@@ -207,7 +206,8 @@ def create_server() -> GlacierLanguageServer:
             and caps.workspace.diagnostics
             and caps.workspace.diagnostics.refresh_support
         )
-        ls.client_settings = settings.from_initialization_options(params.initialization_options)
+        ls.init_settings = settings.from_initialization_options(params.initialization_options)
+        ls.client_settings = ls.init_settings
         if ls.pull:
             ls.feature(
                 types.TEXT_DOCUMENT_DIAGNOSTIC,

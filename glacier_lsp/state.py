@@ -168,11 +168,13 @@ class AnalysisState:
         """Analyse pending edits now (so a request sees the text the editor shows) and return
         the latest snapshot."""
         await self.indexed.wait()
-        if self._dirty:
-            await self.analyze()
-        elif self._timer is not None and not self._timer.done() and not self._sleeping:
-            await asyncio.shield(self._timer)
-        return self.snapshot
+        while True:
+            if self._dirty:
+                await self.analyze()
+            elif self._timer is not None and not self._timer.done() and not self._sleeping:
+                await asyncio.shield(self._timer)
+            else:
+                return self.snapshot
 
     async def analyze(self) -> None:
         """Apply pending changes, analyse, and tell the listener what changed."""
@@ -192,10 +194,10 @@ class AnalysisState:
     def _apply_and_analyze(self, changes: dict[str, str | None]) -> AnalysisResult:
         for path, text in changes.items():
             if text is None:
-                self.workspace.set_overlay(path, None)
-                self.workspace.file_changed(path)
+                self.workspace.set_overlay(Path(path), None)
+                self.workspace.file_changed(Path(path))
             else:
-                self.workspace.set_overlay(path, text)
+                self.workspace.set_overlay(Path(path), text)
         return self.workspace.analyze()
 
     # --- texts and positions -------------------------------------------------------------------

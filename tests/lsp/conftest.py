@@ -1,7 +1,8 @@
 """End-to-end fixtures: a real client talking to ``python -m glacier_lsp`` over stdio.
 
-Each test gets a copy of a workspace under ``workspaces/`` (``@pytest.mark.workspace("name")``,
-default ``shop``) and runs once per client profile:
+Each test module gets a server on a copy of a workspace under ``workspaces/`` (module variable
+``WORKSPACE``, default ``shop``; ``SETTINGS`` become ``initializationOptions.settings``), once
+per client profile; tests must use ``loop_scope="module"``:
 
 - ``vscode``: VS Code's captured capabilities plus pull diagnostics with refresh support (as
   VS Code >= 1.74 declares them); UTF-16 positions.
@@ -15,12 +16,14 @@ import asyncio
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -34,11 +37,6 @@ SERVER = ClientServerConfig(
     server_command=[sys.executable, "-m", "glacier_lsp"],
     server_env={**os.environ, "GLACIER_LSP_DEBOUNCE": DEBOUNCE, "PYTHONUNBUFFERED": "1"},
 )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "workspace(name): the workspaces/ directory to open")
-    config.addinivalue_line("markers", "settings(dict): initializationOptions settings")
 
 
 def capabilities(profile: str) -> types.ClientCapabilities:
@@ -59,30 +57,70 @@ def capabilities(profile: str) -> types.ClientCapabilities:
     return caps
 
 
-@pytest_lsp.fixture(config=SERVER, params=["vscode", "neovim"])
-async def client(
-    lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[None]:
-    marker = request.node.get_closest_marker("workspace")
-    name = marker.args[0] if marker else "shop"
-    root = tmp_path / name
+@pytest_lsp.fixture(config=SERVER, params=["vscode", "neovim"], scope="module")
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """One server per test module and profile (starting one takes seconds: lsprotocol alone
+    imports for over a second). Tests leave no trace: see `fresh`."""
+    name = getattr(request.module, "WORKSPACE", "shop")
+    settings = getattr(request.module, "SETTINGS", None)
+    root = Path(tempfile.mkdtemp(prefix="glacier-lsp-")) / name
     shutil.copytree(WORKSPACES / name, root)
-    settings = request.node.get_closest_marker("settings")
     profile = request.param
     lsp_client.root = root  # type: ignore[attr-defined]
+    lsp_client.workspace_name = name  # type: ignore[attr-defined]
     lsp_client.profile = profile  # type: ignore[attr-defined]
+    lsp_client.registrations = []  # type: ignore[attr-defined]
+    lsp_client.opened = set()  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
     result = await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities(profile),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=name)],
-            initialization_options={"settings": settings.args[0]} if settings else None,
+            initialization_options={"settings": settings} if settings else None,
         )
     )
     lsp_client.encoding = result.capabilities.position_encoding or "utf-16"  # type: ignore[attr-defined]
     await wait_indexed(lsp_client)
     yield
     await asyncio.wait_for(lsp_client.shutdown_session(), 10)
+    shutil.rmtree(root.parent, ignore_errors=True)
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def fresh(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After each test: close its documents, restore files and settings, let the server settle."""
+    yield
+    if "client" not in request.fixturenames:
+        return
+    client: LanguageClient = request.getfixturevalue("client")
+    for file_uri in sorted(client.opened):  # type: ignore[attr-defined]
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(file_uri))
+        )
+    client.opened.clear()  # type: ignore[attr-defined]
+    base = root(client)
+    original = WORKSPACES / client.workspace_name  # type: ignore[attr-defined]
+    changed = []
+    for path in sorted(base.rglob("*")):
+        source = original / path.relative_to(base)
+        if path.is_file() and (not source.exists() or path.read_bytes() != source.read_bytes()):
+            if source.exists():
+                shutil.copyfile(source, path)
+            else:
+                path.unlink()
+            changed.append(types.FileEvent(path.as_uri(), types.FileChangeType.Changed))
+    if changed:
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changed))
+    if client._configuration != {"": {}}:
+        client._configuration = {"": {}}
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(None))
+    # Any request waits for pending analyses, and their diagnostics are sent before its answer.
+    await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -190,6 +228,7 @@ def open_file(client: LanguageClient, relative: str, text: str | None = None) ->
     """Send didOpen with the file's text (or ``text``); return its URI."""
     path = root(client) / relative
     file_uri = path.as_uri()
+    client.opened.add(file_uri)  # type: ignore[attr-defined]
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             types.TextDocumentItem(
