@@ -261,6 +261,17 @@ def _place(nodes: dict[str, _Node]) -> None:
                 wanted = 0
             node.x = wanted if right is None else max(wanted, right)
             right = node.x + node.width + GAP
+    # Then centre fanning parents over their children where there is room to the right.
+    for layer in sorted(layers, reverse=True):
+        members = layers[layer]
+        for index in range(len(members) - 1, -1, -1):
+            node = members[index]
+            if len(node.successors) < 2 or node.style == "dummy":
+                continue
+            centres = [nodes[s].centre for s in node.successors]
+            wanted = sum(centres) // len(centres) - node.width // 2
+            limit = members[index + 1].x - GAP - node.width if index + 1 < len(members) else wanted
+            node.x = max(node.x, min(wanted, limit))
     # Centring under a predecessor may have pushed boxes left of the margin.
     shift = -min(node.x for node in nodes.values())
     for node in nodes.values():
