@@ -97,8 +97,8 @@ def render_mermaid(
             label = f"<b>{escape(task.name)}</b>"
             if task.summary:
                 label += f"<br/><small>{escape(task.summary)}</small>"
-            used_classes.add(task.kind)
-            lines.append(f'        {task_ids[task.id]}("{label}"):::{task.kind}')
+            used_classes.add(_css(task.kind))
+            lines.append(f'        {task_ids[task.id]}("{label}"):::{_css(task.kind)}')
             if task.in_cycle:
                 used_classes.add("cycle")
                 lines.append(f"        style {task_ids[task.id]} stroke:{WARNING},stroke-width:3px")
@@ -128,6 +128,11 @@ def render_mermaid(
         if indexes:
             lines.append(f"    linkStyle {','.join(map(str, indexes))} {styles[name]}")
     return "\n".join(lines) + "\n"
+
+
+def _css(kind: str) -> str:
+    """The Mermaid class of a compute kind (``none`` is spelled out, to avoid any clash)."""
+    return "nocompute" if kind == "none" else kind
 
 
 def _dataset_class(dataset: DatasetView) -> str:
@@ -182,7 +187,7 @@ def _links(
 
 
 _LEGEND: tuple[tuple[str, str], ...] = (
-    *((kind, KIND_COLOURS[kind][2]) for kind in KIND_ORDER),
+    *((_css(kind), KIND_COLOURS[kind][2]) for kind in KIND_ORDER),
     ("dataset", "dataset"),
     ("input", "external input"),
     ("missing", "missing producer"),
@@ -192,7 +197,10 @@ _LEGEND: tuple[tuple[str, str], ...] = (
 
 _CLASS_DEFS: tuple[tuple[str, str], ...] = (
     *(
-        (kind, f"fill:{KIND_COLOURS[kind][0]},stroke:{KIND_COLOURS[kind][1]},color:{TEXT_COLOUR}")
+        (
+            _css(kind),
+            f"fill:{KIND_COLOURS[kind][0]},stroke:{KIND_COLOURS[kind][1]},color:{TEXT_COLOUR}",
+        )
         for kind in KIND_ORDER
     ),
     ("dataset", f"fill:{DATASET_FILL},stroke:{DATASET_LINE},color:{TEXT_COLOUR}"),
