@@ -57,20 +57,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<Glacie
     })),
   );
 
+  // Restart (debounced) when the interpreter changes; select/ignore/severity reach the running server
+  // through workspace/didChangeConfiguration and workspace/configuration instead.
+  let restartTimer: NodeJS.Timeout | undefined;
+  const restartSoon = (why: string) => {
+    if (restartTimer) {
+      clearTimeout(restartTimer);
+    }
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      server.log(`${why}: restarting the server.`);
+      void server.restart();
+    }, 500);
+  };
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('glacier.interpreter')) {
-        server.log('glacier.interpreter changed: restarting the server.');
-        void server.restart();
+        restartSoon('glacier.interpreter changed');
       }
     }),
+    { dispose: () => restartTimer && clearTimeout(restartTimer) },
   );
   void onPythonEnvironmentChange(
     () => {
       const setting = vscode.workspace.getConfiguration('glacier').get<unknown>('interpreter');
       if (!setting || (Array.isArray(setting) && setting.length === 0)) {
-        server.log("The Python extension's active environment changed: restarting the server.");
-        void server.restart();
+        restartSoon("The Python extension's active environment changed");
       }
     },
     (m) => server.log(m),

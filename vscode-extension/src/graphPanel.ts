@@ -54,6 +54,12 @@ export class GraphPanel implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.onDocumentEvent(e.document)),
       vscode.workspace.onDidSaveTextDocument((d) => this.onDocumentEvent(d)),
       vscode.window.onDidChangeActiveTextEditor((e) => this.onActiveEditor(e)),
+      // The analysis result changed: a graph that failed (e.g. the server was still indexing) is re-fetched.
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        if (this.panel && this.target && this.snapshot.message && e.uris.some((u) => u.toString() === this.target!.uri.toString())) {
+          this.schedule(REFRESH_DELAY_MS);
+        }
+      }),
       vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'theme', theme: themeKindName(t.kind) })),
       server.onDidChangeState((s) => {
         if (this.panel && (s === 'running' || s === 'not-installed' || s === 'failed')) {

@@ -9,6 +9,8 @@ import { activePythonFromExtension } from './pythonExtension';
 import { ServerState } from './statusText';
 
 export const GRAPH_REQUEST = 'glacier/graph';
+/** How long after the server started a failing glacier/graph request is retried. */
+const STARTUP_RETRY_MS = 15000;
 
 export interface GraphParams {
   uri: string;
@@ -53,6 +55,7 @@ export class GlacierServer implements vscode.Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly notified = new Set<string>();
   interpreter: InterpreterChoice | undefined;
+  private runningSince = 0;
   lastProblem: ServerProblem | undefined;
 
   constructor(private readonly output: vscode.OutputChannel) {}
@@ -161,6 +164,7 @@ export class GlacierServer implements vscode.Disposable {
         return;
       }
       if (e.newState === State.Running) {
+        this.runningSince = Date.now();
         this.setState('running');
       } else if (e.newState === State.Starting) {
         this.setState('starting');
@@ -258,11 +262,27 @@ export class GlacierServer implements vscode.Disposable {
     if (!(await this.ready(30000)) || !this.client) {
       throw new Error(this.notRunningReason());
     }
-    const result = await this.client.sendRequest<{ content?: unknown } | null>(GRAPH_REQUEST, params, token);
-    if (!result || typeof result.content !== 'string') {
-      throw new Error('the language server returned no graph');
+    const client = this.client;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Never pass `undefined` as the token: vscode-jsonrpc would then send [params, null] as positional params.
+        const result = token
+          ? await client.sendRequest<{ content?: unknown } | null>(GRAPH_REQUEST, params, token)
+          : await client.sendRequest<{ content?: unknown } | null>(GRAPH_REQUEST, params);
+        if (!result || typeof result.content !== 'string') {
+          throw new Error('the language server returned no graph');
+        }
+        return result.content;
+      } catch (e) {
+        // Right after start the server may still be indexing the workspace and fail the request;
+        // retry for a short while before reporting the error.
+        const young = Date.now() - this.runningSince < STARTUP_RETRY_MS;
+        if (!young || token?.isCancellationRequested || this.client !== client) {
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 250 * 2 ** attempt)));
+      }
     }
-    return result.content;
   }
 
   notRunningReason(): string {

@@ -34,7 +34,11 @@ export class StatusBar implements vscode.Disposable {
       vscode.languages.onDidChangeDiagnostics((e) => {
         const active = this.activeUri();
         if (active && e.uris.some((u) => u.toString() === active.toString())) {
-          this.render();
+          if (this.pipelines.has(active.toString())) {
+            this.render();
+          } else {
+            this.refresh(0); // count not known yet (e.g. the server was still indexing)
+          }
         }
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -84,8 +88,9 @@ export class StatusBar implements vscode.Disposable {
       const content = await this.server.graph({ uri: key, pipeline: null, format: 'json' });
       const count = pipelinesInFile(parseGraphModel(content), pathCandidates(doc.uri)).length;
       this.pipelines.set(key, { version, count });
-    } catch {
-      this.pipelines.set(key, { version, count: 0 });
+    } catch (e) {
+      this.server.log(`Counting pipelines of ${key}: ${(e as Error).message ?? e}`);
+      this.pipelines.delete(key);
     }
     this.render();
   }

@@ -1,17 +1,20 @@
 /**
  * Theme handling for the graph webview (pure, unit-tested).
  *
- * Graphviz writes fixed colours (black text and strokes, a white background). The webview does not
- * invert the picture: `prepareSvg` strips what must not run, and `GRAPH_CSS` recolours the SVG
- * through CSS, which takes precedence over SVG presentation attributes. The background becomes
- * transparent, and text and edges take the editor foreground. Task and dataset nodes get
- * theme-derived fills that differ by kind. Strokes the server set to a colour other than black
- * (e.g. red for a problem) are kept. VS Code puts `vscode-light` / `vscode-dark` /
- * `vscode-high-contrast` / `vscode-high-contrast-light` on the webview's <body>, and each class
- * selects a palette below. The palettes use VS Code's theme variables, with fallbacks.
+ * The server's Graphviz SVG uses fixed colours, and they carry meaning: fills by compute kind, red
+ * for problems, a legend. They are designed for a white page. So:
+ *  - every theme: the white page background becomes transparent (the editor background shows);
+ *  - light themes: the colours are kept as they are;
+ *  - dark themes: `invert(1) hue-rotate(180deg)`. Lightness flips (pastel fills become dark tints,
+ *    dark text becomes light) and hues stay (red is still red, green still green);
+ *  - high contrast dark: the same, with more contrast.
+ * VS Code puts `vscode-light` / `vscode-dark` / `vscode-high-contrast` / `vscode-high-contrast-light`
+ * on the webview's <body>; the CSS below keys on those classes, so a theme switch needs no re-render.
  */
 
 export type ThemeName = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
+
+export const THEMES: ThemeName[] = ['light', 'dark', 'high-contrast', 'high-contrast-light'];
 
 /** Maps vscode.ColorThemeKind (1 Light, 2 Dark, 3 HighContrast, 4 HighContrastLight) to a name. */
 export function themeKindName(kind: number): ThemeName {
@@ -32,86 +35,79 @@ export function bodyClassFor(theme: ThemeName): string {
   return `vscode-${theme}`;
 }
 
-export interface Palette {
-  taskFill: string;
-  taskStroke: string;
-  datasetFill: string;
-  datasetStroke: string;
-  edge: string;
-  text: string;
-  /** Used when VS Code's variables are missing, e.g. in a browser preview. */
-  fallbackBackground: string;
+export function isDark(theme: ThemeName): boolean {
+  return theme === 'dark' || theme === 'high-contrast';
 }
 
-const mix = (color: string, fallback: string, pct: number, bg: string) =>
-  `color-mix(in srgb, var(${color}, ${fallback}) ${pct}%, var(--vscode-editor-background, ${bg}))`;
-
-export const PALETTES: Record<ThemeName, Palette> = {
-  light: {
-    taskFill: mix('--vscode-charts-blue', '#1a85ff', 14, '#ffffff'),
-    taskStroke: 'var(--vscode-charts-blue, #1a85ff)',
-    datasetFill: mix('--vscode-charts-green', '#388a34', 12, '#ffffff'),
-    datasetStroke: 'var(--vscode-charts-green, #388a34)',
-    edge: 'var(--vscode-editor-foreground, #3b3b3b)',
-    text: 'var(--vscode-editor-foreground, #3b3b3b)',
-    fallbackBackground: '#ffffff',
-  },
-  dark: {
-    taskFill: mix('--vscode-charts-blue', '#3794ff', 22, '#1e1e1e'),
-    taskStroke: 'var(--vscode-charts-blue, #3794ff)',
-    datasetFill: mix('--vscode-charts-green', '#89d185', 16, '#1e1e1e'),
-    datasetStroke: 'var(--vscode-charts-green, #89d185)',
-    edge: 'var(--vscode-editor-foreground, #cccccc)',
-    text: 'var(--vscode-editor-foreground, #cccccc)',
-    fallbackBackground: '#1e1e1e',
-  },
-  'high-contrast': {
-    taskFill: 'var(--vscode-editor-background, #000000)',
-    taskStroke: 'var(--vscode-contrastActiveBorder, #f38518)',
-    datasetFill: 'var(--vscode-editor-background, #000000)',
-    datasetStroke: 'var(--vscode-contrastBorder, #6fc3df)',
-    edge: 'var(--vscode-editor-foreground, #ffffff)',
-    text: 'var(--vscode-editor-foreground, #ffffff)',
-    fallbackBackground: '#000000',
-  },
-  'high-contrast-light': {
-    taskFill: 'var(--vscode-editor-background, #ffffff)',
-    taskStroke: 'var(--vscode-contrastActiveBorder, #006bbd)',
-    datasetFill: 'var(--vscode-editor-background, #ffffff)',
-    datasetStroke: 'var(--vscode-contrastBorder, #0f4a85)',
-    edge: 'var(--vscode-editor-foreground, #292929)',
-    text: 'var(--vscode-editor-foreground, #292929)',
-    fallbackBackground: '#ffffff',
-  },
-};
-
-function paletteVars(p: Palette): string {
-  return [
-    `--glacier-task-fill: ${p.taskFill};`,
-    `--glacier-task-stroke: ${p.taskStroke};`,
-    `--glacier-dataset-fill: ${p.datasetFill};`,
-    `--glacier-dataset-stroke: ${p.datasetStroke};`,
-    `--glacier-edge: ${p.edge};`,
-    `--glacier-text: ${p.text};`,
-    `--glacier-fallback-bg: ${p.fallbackBackground};`,
-  ].join(' ');
+/** The CSS filter applied to the SVG in a theme. */
+export function svgFilterFor(theme: ThemeName): string {
+  switch (theme) {
+    case 'dark':
+      return 'invert(1) hue-rotate(180deg)';
+    case 'high-contrast':
+      return 'invert(1) hue-rotate(180deg) contrast(1.3)';
+    case 'high-contrast-light':
+      return 'contrast(1.3)';
+    case 'light':
+      return 'none';
+  }
 }
 
-const SHAPES = ':is(polygon, ellipse, path, polyline, rect)';
+export type Rgb = [number, number, number];
 
-/** The stylesheet of the graph view: layout, one palette per theme class, SVG recolouring. */
+export function parseHexColor(hex: string): Rgb {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+  if (!m) {
+    throw new Error(`not a #rrggbb colour: ${hex}`);
+  }
+  const n = parseInt(m[1], 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+const clamp = (v: number) => Math.min(255, Math.max(0, v));
+
+/** What a colour looks like after the theme's filter (the CSS Filter Effects formulas). */
+export function applyThemeFilter(rgb: Rgb, theme: ThemeName): Rgb {
+  let [r, g, b] = rgb;
+  if (isDark(theme)) {
+    [r, g, b] = [255 - r, 255 - g, 255 - b];
+    // hue-rotate(180deg): cos = -1, sin = 0
+    const m = [
+      [0.213 - 0.787, 0.715 + 0.715, 0.072 + 0.072],
+      [0.213 + 0.213, 0.715 - 0.285, 0.072 + 0.072],
+      [0.213 + 0.213, 0.715 + 0.715, 0.072 - 0.928],
+    ];
+    [r, g, b] = m.map((row) => clamp(row[0] * r + row[1] * g + row[2] * b)) as Rgb;
+  }
+  if (theme === 'high-contrast' || theme === 'high-contrast-light') {
+    [r, g, b] = [r, g, b].map((v) => clamp((v - 127.5) * 1.3 + 127.5)) as Rgb;
+  }
+  return [Math.round(r), Math.round(g), Math.round(b)];
+}
+
+/** WCAG relative luminance, 0 (black) .. 1 (white). */
+export function relativeLuminance([r, g, b]: Rgb): number {
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+export function contrastRatio(a: Rgb, b: Rgb): number {
+  const [l1, l2] = [relativeLuminance(a), relativeLuminance(b)].sort((x, y) => y - x);
+  return (l1 + 0.05) / (l2 + 0.05);
+}
+
+/** The stylesheet of the graph view: layout, transparent background, one filter per theme class. */
 export function graphCss(): string {
-  const palettes = (Object.keys(PALETTES) as ThemeName[])
-    .map((t) => `body.${bodyClassFor(t)} { ${paletteVars(PALETTES[t])} }`)
-    .join('\n');
+  const filters = THEMES.map((t) => `body.${bodyClassFor(t)} #graph svg { filter: ${svgFilterFor(t)}; }`).join('\n');
   return `
-:root { ${paletteVars(PALETTES.light)} }
-${palettes}
 html, body { height: 100%; }
-body { margin: 0; padding: 0; color: var(--vscode-foreground); background: var(--vscode-editor-background, var(--glacier-fallback-bg));
+body { margin: 0; padding: 0; color: var(--vscode-foreground); background: var(--vscode-editor-background);
   font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-font-size, 13px); }
 #toolbar { position: sticky; top: 0; z-index: 1; display: flex; gap: 8px; align-items: center; padding: 6px 10px;
-  background: var(--vscode-editor-background, var(--glacier-fallback-bg)); border-bottom: 1px solid var(--vscode-panel-border, transparent); }
+  background: var(--vscode-editor-background); border-bottom: 1px solid var(--vscode-panel-border, transparent); }
 #title { font-weight: 600; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 #toolbar select, #toolbar button { font: inherit; color: var(--vscode-dropdown-foreground, inherit);
   background: var(--vscode-dropdown-background, transparent); border: 1px solid var(--vscode-dropdown-border, #888); padding: 2px 6px; }
@@ -125,25 +121,17 @@ body { margin: 0; padding: 0; color: var(--vscode-foreground); background: var(-
 #graph { padding: 10px; }
 #graph svg { max-width: 100%; height: auto; display: block; margin: 0 auto; }
 #graph svg .graph > polygon:first-of-type { fill: transparent !important; stroke: none !important; }
-#graph svg text { fill: var(--glacier-text); }
-#graph svg .edge path { stroke: var(--glacier-edge); opacity: 0.85; }
-#graph svg .edge polygon { fill: var(--glacier-edge); stroke: var(--glacier-edge); opacity: 0.85; }
-#graph svg .cluster polygon { fill: transparent; stroke: var(--vscode-panel-border, #8888); }
-#graph svg .node ${SHAPES} { fill: var(--vscode-editor-background, var(--glacier-fallback-bg)); }
-#graph svg .node ${SHAPES}[stroke="black"], #graph svg .node ${SHAPES}[stroke="#000000"], #graph svg .node ${SHAPES}:not([stroke]) { stroke: var(--glacier-edge); }
-#graph svg g[id^="task:"] ${SHAPES} { fill: var(--glacier-task-fill); }
-#graph svg g[id^="task:"] ${SHAPES}[stroke="black"], #graph svg g[id^="task:"] ${SHAPES}[stroke="#000000"], #graph svg g[id^="task:"] ${SHAPES}:not([stroke]) { stroke: var(--glacier-task-stroke); }
-#graph svg g[id^="dataset:"] ${SHAPES} { fill: var(--glacier-dataset-fill); }
-#graph svg g[id^="dataset:"] ${SHAPES}[stroke="black"], #graph svg g[id^="dataset:"] ${SHAPES}[stroke="#000000"], #graph svg g[id^="dataset:"] ${SHAPES}:not([stroke]) { stroke: var(--glacier-dataset-stroke); }
+${filters}
 #graph svg g[id^="task:"], #graph svg g[id^="dataset:"] { cursor: pointer; outline: none; }
-#graph svg g[id^="task:"]:is(:hover, :focus) ${SHAPES}, #graph svg g[id^="dataset:"]:is(:hover, :focus) ${SHAPES} { stroke-width: 2.5px; }
-#graph svg g.glacier-selected ${SHAPES} { stroke: var(--vscode-focusBorder, #007fd4) !important; stroke-width: 3px; }
+#graph svg g[id^="task:"]:is(:hover, :focus) :is(polygon, ellipse, path), #graph svg g[id^="dataset:"]:is(:hover, :focus) :is(polygon, ellipse, path) { stroke-width: 2.5px; }
+#graph svg g.glacier-selected :is(polygon, ellipse, path) { stroke-width: 3.5px; }
 `;
 }
 
 /**
  * Makes a Graphviz SVG safe and embeddable: drops the XML prolog, doctype and comments, <script> and
- * <foreignObject> elements, event-handler attributes and javascript: links.
+ * <foreignObject> elements and event-handler attributes. Turns <a> elements (Graphviz writes them
+ * for tooltips and URLs) into <g> with a <title>, so tooltips remain and nothing navigates.
  */
 export function prepareSvg(svg: string): string {
   let s = svg;
@@ -153,7 +141,14 @@ export function prepareSvg(svg: string): string {
   s = s.replace(/<script[\s\S]*?<\/script\s*>/gi, '').replace(/<script[^>]*\/>/gi, '');
   s = s.replace(/<foreignObject[\s\S]*?<\/foreignObject\s*>/gi, '');
   s = s.replace(/\son[a-z]+\s*=\s*("[^"]*"|'[^']*')/gi, '');
-  s = s.replace(/\s(?:xlink:)?href\s*=\s*("\s*javascript:[^"]*"|'\s*javascript:[^']*')/gi, '');
+  s = s.replace(/<a\b([^>]*?)(\/?)>/gi, (_whole, attrs: string, selfClosing: string) => {
+    if (selfClosing) {
+      return '';
+    }
+    const title = /\bxlink:title\s*=\s*"([^"]*)"/.exec(attrs) ?? /\btitle\s*=\s*"([^"]*)"/.exec(attrs);
+    return `<g class="glacier-link">${title ? `<title>${title[1].replace(/</g, '&lt;')}</title>` : ''}`;
+  });
+  s = s.replace(/<\/a\s*>/gi, '</g>');
   return s.trim();
 }
 
@@ -161,7 +156,7 @@ export function prepareSvg(svg: string): string {
 export function svgNodeIds(svg: string): { tasks: string[]; datasets: string[] } {
   const tasks: string[] = [];
   const datasets: string[] = [];
-  const re = /<g\b[^>]*\bid="(task|dataset):([^"]*)"/g;
+  const re = /<g\b[^>]*\sid="(task|dataset):([^"]*)"/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(svg))) {
     const key = decodeXmlEntities(m[2]);

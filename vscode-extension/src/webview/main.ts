@@ -22,6 +22,7 @@ function showMessage(heading: string, body: string, kind: string): void {
   message.className = kind;
   message.hidden = false;
   graph.hidden = true;
+  graph.replaceChildren(); // no stale picture behind a message
   document.body.dataset.state = kind;
 }
 
@@ -34,6 +35,7 @@ function showGraph(msg: Extract<ToWebview, { type: 'graph' }>): void {
     const label = g.querySelector('title')?.textContent ?? g.id;
     g.setAttribute('aria-label', `${g.id.startsWith('task:') ? 'Task' : 'Dataset'} ${label}: go to definition`);
   }
+  fitSvg(graph.querySelector('svg'));
   select.replaceChildren();
   for (const p of msg.pipelines) {
     const o = document.createElement('option');
@@ -48,6 +50,22 @@ function showGraph(msg: Extract<ToWebview, { type: 'graph' }>): void {
   document.body.dataset.state = 'graph';
 }
 
+/** Scales the picture to the panel width, but never beyond 1.5x its natural size. */
+function fitSvg(svg: SVGSVGElement | null): void {
+  if (!svg) {
+    return;
+  }
+  const width = svg.getAttribute('width') ?? '';
+  const n = parseFloat(width);
+  if (n > 0 && svg.hasAttribute('viewBox')) {
+    const px = /pt$/.test(width) ? (n * 4) / 3 : n;
+    svg.removeAttribute('height');
+    svg.style.width = '100%';
+    svg.style.maxWidth = `${Math.round(px * 1.5)}px`;
+    svg.style.height = 'auto';
+  }
+}
+
 function reveal(target: EventTarget | null): void {
   const id = findNodeElementId(target as unknown as ElementLike);
   if (!id) {
@@ -60,7 +78,12 @@ function reveal(target: EventTarget | null): void {
   vscode.postMessage({ type: 'reveal', id });
 }
 
-graph.addEventListener('click', (e) => reveal(e.target));
+// Handle clicks here and stop them: VS Code's webview link handler must not see SVG elements.
+graph.addEventListener('click', (e) => {
+  e.preventDefault();
+  e.stopPropagation();
+  reveal(e.target);
+});
 graph.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' || e.key === ' ') {
     e.preventDefault();
