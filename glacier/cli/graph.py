@@ -7,6 +7,7 @@ Exit codes as `glacier check`: 0 drawn, 1 drawn but the code has error diagnosti
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -157,12 +158,18 @@ def run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.ERROR
 
     if output is None:
-        if isinstance(content, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(content)
-            sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(content)
+        try:
+            if isinstance(content, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(content)
+                sys.stdout.buffer.flush()
+            else:
+                sys.stdout.write(content)
+                sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (`glacier-graph ... | head`): not an error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
     else:
         try:
             if isinstance(content, bytes):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from glacier.cli import graph_main, main
-from tests.outputs.conftest import FIXTURES, REPO
+from tests.outputs.conftest import FIXTURES, REPO, assert_golden
 
 pytest.importorskip("glacier.analysis", reason="the static analyzer is not available")
 
@@ -180,3 +180,13 @@ def test_mermaid_and_ascii(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.startswith("flowchart LR\n")
     code, out, _ = run(capsys, "examples/analytics", "--format", "ascii", "--width", "120")
     assert code == 0 and "│ merge_data" in out and "▼" in out
+
+
+def test_examples_dot_golden(capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end: the analyzer's project of examples/, drawn (ids from module names)."""
+    code, out, _ = run(capsys, "examples", "--format", "dot")
+    assert code == 0
+    assert_golden("cli_examples.dot", out)
+    code, out, _ = run(capsys, PROBLEMS, "--format", "dot")
+    assert code == 1
+    assert_golden("cli_problems.dot", out)
