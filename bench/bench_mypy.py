@@ -1,0 +1,142 @@
+"""What the mypy plugin costs (issue 5): mypy with the plugin vs plain mypy.
+
+Generates one project twice:
+
+* **plugin**: tasks annotated with dataset variables (``def t3(x0: d0) -> d3``), checked
+  with ``plugins = glacier_mypy``;
+* **baseline**: the same project with every dataset annotation replaced by its schema type
+  (``def t3(x0: Row0) -> Row3``), checked without the plugin.
+
+Both declare the same datasets and build the same pipelines. Each variant is checked cold
+(``--no-incremental``) several times, alternating; the script prints the best wall and CPU
+(user + system) times and their ratio (target: plugin / baseline <= 1.10). It also prints
+a warm run (incremental cache, pipeline module edited). Not a timed test: run it by hand.
+
+    python bench/bench_mypy.py [--tasks 600] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCHEMAS = 20
+MODULES = 10
+
+
+def generate(root: Path, tasks: int, *, plugin: bool, seed: int = 1) -> None:
+    """Write ``proj/`` (schemas, datasets, task modules, pipelines) and ``mypy.ini``."""
+    rng = random.Random(seed)
+    pkg = root / "proj"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    schema_lines = ["from dataclasses import dataclass\n"]
+    for s in range(SCHEMAS):
+        schema_lines.append(f"@dataclass\nclass Row{s}:\n    id: int\n    value{s}: str\n")
+    (pkg / "schemas.py").write_text("\n".join(schema_lines))
+
+    schema_of = {i: f"Row{i % SCHEMAS}" for i in range(tasks)}
+    dataset_lines = ["from glacier import Dataset", "from proj.schemas import *", ""]
+    dataset_lines += [f'd{i} = Dataset("d{i}", schema={schema_of[i]})' for i in range(tasks)]
+    (pkg / "datasets.py").write_text("\n".join(dataset_lines) + "\n")
+
+    per_module = -(-tasks // MODULES)
+    for m in range(MODULES):
+        lines = ["from glacier import task", "from proj.datasets import *", ""]
+        if not plugin:
+            lines.insert(1, "from proj.schemas import *")
+        for i in range(m * per_module, min(tasks, (m + 1) * per_module)):
+            reads = sorted(rng.sample(range(i), min(i, 2))) if i else []
+
+            def ann(j: int) -> str:
+                return f"d{j}" if plugin else schema_of[j]
+
+            params = ", ".join(f"x{j}: {ann(j)}" for j in reads)
+            body = f"{schema_of[i]}(x{reads[0]}.id, 'v')" if reads else f"{schema_of[i]}(0, 'v')"
+            lines.append(f"@task\ndef t{i}({params}) -> {ann(i)}:\n    return {body}\n")
+        (pkg / f"tasks{m}.py").write_text("\n".join(lines) + "\n")
+
+    imports = [f"from proj.tasks{m} import *" for m in range(MODULES)]
+    chunks = [range(k, min(tasks, k + 50)) for k in range(0, tasks, 50)]
+    pipelines = [
+        f"p{n} = Pipeline([{', '.join(f't{i}' for i in range(chunk.stop))}], name='p{n}')"
+        for n, chunk in enumerate(chunks)
+    ]
+    (pkg / "pipelines.py").write_text(
+        "\n".join(["from glacier import Pipeline", *imports, "", *pipelines]) + "\n"
+    )
+    config = "[mypy]\n" + ("plugins = glacier_mypy\n" if plugin else "")
+    (root / "mypy.ini").write_text(config)
+
+
+def run_mypy(root: Path, *args: str) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the child, stdout) of one mypy run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", *args, "-p", "proj"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GLACIER_STRICT": "1"},
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if completed.returncode not in (0, 1) or "INTERNAL ERROR" in completed.stderr:
+        raise SystemExit(f"mypy failed in {root}:\n{completed.stdout}\n{completed.stderr}")
+    return wall, cpu, completed.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=600)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="glacier-bench-mypy-") as tmp:
+        roots = {name: Path(tmp) / name for name in ("plugin", "baseline")}
+        for name, root in roots.items():
+            generate(root, options.tasks, plugin=name == "plugin")
+
+        cold: dict[str, list[tuple[float, float]]] = {name: [] for name in roots}
+        outputs: dict[str, str] = {}
+        for _ in range(options.repeat):
+            for name, root in roots.items():
+                wall, cpu, out = run_mypy(root, "--no-incremental")
+                cold[name].append((wall, cpu))
+                outputs[name] = out
+        for name, out in outputs.items():
+            if "error" in out:
+                raise SystemExit(f"unexpected errors in the {name} project:\n{out}")
+
+        warm: dict[str, tuple[float, float]] = {}
+        for name, root in roots.items():
+            run_mypy(root)  # fill the cache
+            with (root / "proj" / "pipelines.py").open("a") as handle:
+                handle.write("again = Pipeline([t0, t1])\n")
+            wall, cpu, _ = run_mypy(root)
+            warm[name] = (wall, cpu)
+
+    print(f"mypy plugin benchmark: {options.tasks} tasks and datasets, {MODULES} task modules,")
+    print(f"{len(range(0, options.tasks, 50))} pipelines; best of {options.repeat} cold runs")
+    print(f"{'variant':<10} {'cold wall (s)':>14} {'cold CPU (s)':>13} {'warm wall (s)':>14}")
+    best = {name: (min(w for w, _ in runs), min(c for _, c in runs)) for name, runs in cold.items()}
+    for name in roots:
+        print(f"{name:<10} {best[name][0]:>14.2f} {best[name][1]:>13.2f} {warm[name][0]:>14.2f}")
+    wall_ratio = best["plugin"][0] / best["baseline"][0]
+    cpu_ratio = best["plugin"][1] / best["baseline"][1]
+    warm_ratio = warm["plugin"][0] / warm["baseline"][0]
+    print(f"ratio plugin/baseline: cold wall {wall_ratio:.3f}, cold CPU {cpu_ratio:.3f} "
+          f"(target <= 1.10), warm wall {warm_ratio:.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
