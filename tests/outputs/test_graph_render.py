@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -95,6 +96,13 @@ def test_two_runs_give_identical_bytes(projects: dict[str, Project]) -> None:
         assert render_dot(project, relative_to=REPO) == first
         assert render_image(first, "svg") == render_image(first, "svg")
         assert render_image(first, "png") == render_image(first, "png")
+
+
+@needs_dot
+def test_pdf_creation_date_is_pinned(projects: dict[str, Project]) -> None:
+    pdf = render_image(render_dot(projects["diamond"]), "pdf")
+    stamps = re.findall(rb"/CreationDate \(D:(\d{14})", pdf)
+    assert stamps in ([], [b"19700101000000"])
 
 
 def test_dot_is_deterministic_and_uses_the_explicit_font(projects: dict[str, Project]) -> None:
