@@ -190,3 +190,38 @@ def test_examples_dot_golden(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, PROBLEMS, "--format", "dot")
     assert code == 1
     assert_golden("cli_problems.dot", out)
+
+
+def test_packages_and_selection_by_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = tmp_path / "shop"
+    (shop / "tasks").mkdir(parents=True)
+    (shop / "__init__.py").write_text("")
+    (shop / "tasks" / "__init__.py").write_text("")
+    (shop / "datasets.py").write_text(
+        "from glacier import Dataset\n"
+        "from glacier.storage import S3\n"
+        'orders = Dataset("orders", storage=S3(bucket="shop", prefix="orders/"))\n'
+        'clean = Dataset("clean_orders")\n'
+    )
+    (shop / "tasks" / "cleaning.py").write_text(
+        "from glacier import compute, task\n"
+        "from shop.datasets import clean, orders\n\n"
+        "@task(compute=compute.serverless(memory=256))\n"
+        "def clean_orders(raw: orders) -> clean:\n"
+        "    return raw\n"
+    )
+    (shop / "pipelines.py").write_text(
+        "from glacier import Pipeline\n"
+        "from shop.tasks.cleaning import clean_orders\n"
+        'nightly_run = Pipeline([clean_orders], name="nightly")\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "shop", "--pipeline", "nightly_run", "--format", "dot")
+    assert code == 0, err
+    assert 'id="task:shop.tasks.cleaning.clean_orders"' in out
+    assert 'tooltip="shop.tasks.cleaning.clean_orders\\nshop/tasks/cleaning.py:5' in out
+    assert 'shape="cylinder"' in out and "s3://shop/orders/" in out
+    code, out, err = run(capsys, "shop", "--pipeline", "weekly")
+    assert code == 2 and "nightly (variable `nightly_run`) at shop/pipelines.py:3" in err
