@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from glacier_lsp import actions, features, graph_request, settings
 from glacier_lsp.convert import LineIndex, path_to_uri, uri_to_path
@@ -34,11 +36,25 @@ def _version() -> str:
         return "0"
 
 
+class GlacierProtocol(LanguageServerProtocol):
+    """pygls drops a request whose params do not deserialise, leaving the client waiting
+    forever; answer it with an Invalid Params error instead."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                reply = error if isinstance(error, JsonRpcInvalidParams) else JsonRpcInvalidParams()
+                self._send_response(data["id"], error=reply.to_response_error())
+            raise
+
+
 class GlacierLanguageServer(LanguageServer):
     """The server, holding the state of its (first) workspace folder."""
 
     def __init__(self) -> None:
-        super().__init__("glacier-lsp", _version())
+        super().__init__("glacier-lsp", _version(), protocol_cls=GlacierProtocol)
         self.state: AnalysisState | None = None
         self.pull = False
         self.refresh_support = False

@@ -18,7 +18,9 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +279,14 @@ def apply_edits(text: str, edits: Sequence[types.TextEdit], encoding: str = "utf
         start, end = offset(edit.range.start), offset(edit.range.end)
         text = text[:start] + edit.new_text + text[end:]
     return text
+
+
+async def raw_request(client: LanguageClient, method: str, params: Any) -> Any:
+    """Send a request exactly as given, bypassing the client's own (typed) serialisation, so
+    that malformed params reach the server."""
+    msg_id = str(uuid.uuid4())
+    future: Future[Any] = Future()
+    client.protocol._request_futures[msg_id] = future
+    client.protocol._result_types[msg_id] = None
+    client.protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+    return await asyncio.wait_for(asyncio.wrap_future(future), TIMEOUT)
