@@ -72,7 +72,12 @@ export function handleWebviewMessage(msg: unknown, model: GraphModel | undefined
 }
 
 /** Turns a failed `glacier/graph` request into a message the user can act on. */
-export function humanizeGraphError(reason: string): string {
+export function humanizeGraphError(raw: string): string {
+  // pygls wraps handler exceptions: "pygls.exceptions.JsonRpcInternalError: ValueError: <text>"
+  const reason = raw
+    .replace(/^Internal error \(\w+\):\s*/, '')
+    .replace(/^(?:[\w.]*(?:Error|Exception)\w*:\s*)+/, '')
+    .trim();
   if (/^(The )?Glacier\b/.test(reason)) {
     return reason; // already written for users (see GlacierServer.notRunningReason)
   }

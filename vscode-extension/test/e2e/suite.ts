@@ -226,6 +226,24 @@ export async function run(): Promise<void> {
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
     await pw([{ type: 'screenshot', name: 'graph.png', settleMs: 800 }]);
+    // The same with more room for the picture (the one used in docs/vscode.md).
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await pw([{ type: 'probeWebview', want: 'graph' }, { type: 'screenshot', name: 'docs.png', settleMs: 800 }]);
+  });
+
+  test('the code lens above a pipeline opens the graph of that pipeline', async () => {
+    const lens = await waitFor('a glacier.showGraph code lens', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', pipelineUri, 50);
+      return lenses?.find((l) => l.command?.command === 'glacier.showGraph');
+    });
+    const args = lens.command!.arguments ?? [];
+    assert.equal(args[1], 'demo', `code lens arguments: ${JSON.stringify(args)}`);
+    const before = (await graphState()).renders;
+    await vscode.commands.executeCommand(lens.command!.command, ...args);
+    await waitFor('a new render of pipeline demo', async () => {
+      const g = await vscode.commands.executeCommand<GraphState & { pipeline: string | null }>('glacier._graphState');
+      return g.renders > before && g.pipeline === 'demo' && g.svg && g.tasks.length >= 3 && g.uri === pipelineUri.toString();
+    });
   });
 
   test('clicking a task or a dataset in the graph reveals its definition', async () => {

@@ -89,4 +89,9 @@ test('webview: failed graph requests read as advice', () => {
   assert.match(humanizeGraphError('Client is not running and can\'t be stopped'), /not running.*Restart Server/);
   assert.equal(humanizeGraphError('no pipeline in this file'), 'no pipeline in this file');
   assert.match(humanizeGraphError(''), /could not draw/);
+  assert.equal(
+    humanizeGraphError('pygls.exceptions.JsonRpcInternalError: GraphvizError: glacier-graph: cannot draw svg: the Graphviz `dot` program is not on PATH.'),
+    'glacier-graph: cannot draw svg: the Graphviz `dot` program is not on PATH.',
+  );
+  assert.equal(humanizeGraphError('ValueError: no pipeline named `x`'), 'no pipeline named `x`');
 });
