@@ -222,7 +222,7 @@ def test_awkward_names_render() -> None:
     def use(x: odd) -> out:  # type: ignore[valid-type]
         return x
 
-    project = Pipeline([make, use], name='p "1" <x>').to_project()
+    project = Pipeline([make, use], name='<p "1" <x>>').to_project()
     svg = render_svg(project)
     root = ET.fromstring(svg)
     ids = {g.get("id") for g in root.iter(f"{SVG}g")}

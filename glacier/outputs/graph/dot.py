@@ -48,13 +48,17 @@ def quote(text: str) -> str:
 def _attrs(**values: str | float) -> str:
     parts = []
     for key, value in values.items():
-        if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
-            parts.append(f"{key}={value}")  # an HTML-like label, written raw
+        if isinstance(value, _Html):
+            parts.append(f"{key}=<{value}>")  # an HTML-like label, written raw
         elif isinstance(value, str):
             parts.append(f"{key}={quote(value)}")
         else:
             parts.append(f"{key}={value:g}")
     return "[" + ", ".join(parts) + "]"
+
+
+class _Html(str):
+    """The inside of an HTML-like label ``<...>``; every other string is quoted."""
 
 
 def _html(text: str) -> str:
@@ -175,9 +179,9 @@ class _Writer:
                 f'<td{background} color="{line}">'
                 f'<font point-size="{size}" color="{colour}">{text}</font></td>'
             )
-        return (
-            '<<table border="0" cellborder="1" cellspacing="3" cellpadding="2">'
-            f"<tr>{''.join(row)}</tr></table>>"
+        return _Html(
+            '<table border="0" cellborder="1" cellspacing="3" cellpadding="2">'
+            f"<tr>{''.join(row)}</tr></table>"
         )
 
     def cluster(self, index: int, pipeline: PipelineScene) -> None:
@@ -216,15 +220,14 @@ class _Writer:
         fill, line, _ = KIND_COLOURS[task.kind]
         size = 9 if self.compact else 11
         small = 7 if self.compact else 9
-        label = f'<<font point-size="{size}"><b>{_html(task.name)}</b></font>'
+        label = f'<font point-size="{size}"><b>{_html(task.name)}</b></font>'
         if task.summary:
             label += f'<br/><font point-size="{small}" color="{MUTED_TEXT}">'
             label += f"{_html(task.summary)}</font>"
-        label += ">"
         tooltip = "\n".join(part for part in (task.id, task.location, task.summary) if part)
         return _attrs(
             id=f"task:{task.id}",
-            label=label,
+            label=_Html(label),
             shape="box",
             style="rounded,filled,bold" if task.in_cycle else "rounded,filled",
             fillcolor=fill,
@@ -235,7 +238,7 @@ class _Writer:
     def dataset_attrs(self, dataset: DatasetView) -> str:
         size = 8 if self.compact else 9
         small = 7 if self.compact else 8
-        label = f'<<font point-size="{size}">{_html(dataset.name)}</font>'
+        label = f'<font point-size="{size}">{_html(dataset.name)}</font>'
         notes: list[str] = []
         if dataset.uri:
             notes.append(dataset.uri)
@@ -245,7 +248,7 @@ class _Writer:
             notes.append("several producers")
         for note in notes:
             label += f'<br/><font point-size="{small}" color="{MUTED_TEXT}">{_html(note)}</font>'
-        label += ">"
+
         tooltip = "\n".join(
             part
             for part in (f"dataset {dataset.name}", dataset.location, dataset.uri, *notes[1:])
@@ -253,7 +256,7 @@ class _Writer:
         )
         attrs: dict[str, str | float] = {
             "id": f"dataset:{dataset.name}",
-            "label": label,
+            "label": _Html(label),
             "tooltip": tooltip,
             "margin": "0.08,0.03",
             "height": 0.25,
