@@ -172,10 +172,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             os.dup2(devnull, sys.stdout.fileno())
     else:
         try:
-            if isinstance(content, bytes):
-                Path(output).write_bytes(content)
-            else:
-                Path(output).write_text(content, encoding="utf-8")
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            Path(output).write_bytes(data)  # bytes: the same file on every platform
         except OSError as error:
             return _error(f"cannot write {output}: {error.strerror or error}")
     if errors:
