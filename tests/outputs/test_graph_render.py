@@ -324,3 +324,32 @@ def test_missing_dot_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path:
     message = str(caught.value)
     assert "apt-get install graphviz" in message and "brew install graphviz" in message
     assert "`dot`, `mermaid`, `json` and `ascii` work without it" in message
+
+
+def test_ascii_counts_terminal_columns() -> None:
+    raw, out = Dataset("生データ"), Dataset("cafe\u0301")
+
+    @task
+    def fetch() -> raw:  # type: ignore[valid-type]
+        return 1
+
+    @task
+    def total(x: raw) -> out:  # type: ignore[valid-type]
+        return x
+
+    drawing = render_ascii(Pipeline([fetch, total], name="wide").to_project())
+    lines = drawing.splitlines()
+    # Each box's lines span the same number of terminal columns as its borders.
+    for top in (i for i, line in enumerate(lines) if "┌" in line):
+        box = lines[top : top + 4]
+        assert len({_columns(line.rstrip()) for line in box}) == 1, box
+    assert "│ → 生データ │" in drawing and "│ → cafe\u0301 │" in drawing
+
+
+def _columns(text: str) -> int:
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )

@@ -26,6 +26,7 @@ tasks, is listed in execution order instead.
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -98,7 +99,7 @@ class _Node:
     def width(self) -> int:
         if self.style == "dummy":
             return 1
-        return max(len(line) for line in self.lines) + 4
+        return max(_cells(line) for line in self.lines) + 4
 
     @property
     def height(self) -> int:
@@ -134,7 +135,7 @@ def _render_scene(pipeline: PipelineScene, width: int) -> str:
     )
     if problems:
         header += f", {problems} problem" + "s" * (problems != 1)
-    lines = [_clip(header, width), "═" * min(len(header), width)]
+    lines = [_clip(header, width), "═" * min(_cells(header), width)]
 
     nodes: dict[str, _Node] = {}
     back_edges: list[str] = []
@@ -143,7 +144,7 @@ def _render_scene(pipeline: PipelineScene, width: int) -> str:
     else:
         nodes, back_edges = _build(pipeline)
         drawing = _draw(nodes) if nodes else ["(no tasks)"]
-        if any(len(line) > width for line in drawing):
+        if any(_cells(line) > width for line in drawing):
             drawing = _listing(pipeline, width, f"too wide for {width} columns")
     lines.extend(drawing)
 
@@ -288,8 +289,15 @@ class _Canvas:
         self.wires: dict[tuple[int, int], dict[str, int]] = {}
 
     def put(self, row: int, column: int, text: str) -> None:
-        for offset, char in enumerate(text):
-            self.text[(row, column + offset)] = char
+        for char in text:
+            if unicodedata.combining(char) and (row, column - 1) in self.text:
+                self.text[(row, column - 1)] += char  # an accent joins the previous cell
+                continue
+            self.text[(row, column)] = char
+            if _cells(char) == 2:  # a wide character also covers the next column
+                column += 1
+                self.text[(row, column)] = ""
+            column += 1
 
     def wire(self, row: int, column: int, bits: int, owner: str) -> None:
         cell = self.wires.setdefault((row, column), {})
@@ -431,7 +439,8 @@ def _box(canvas: _Canvas, node: _Node, row: int) -> None:
     inner = node.width - 2
     canvas.put(row, node.x, top_left + top * inner + top_right)
     for offset, text in enumerate(node.lines, start=1):
-        canvas.put(row + offset, node.x, f"{side} {text.ljust(inner - 2)} {side}")
+        padding = " " * (inner - 2 - _cells(text))
+        canvas.put(row + offset, node.x, f"{side} {text}{padding} {side}")
     canvas.put(row + node.height - 1, node.x, bottom_left + top * inner + bottom_right)
 
 
@@ -470,5 +479,19 @@ def _wrap(text: str, width: int, indent: str = "     ") -> str:
     )
 
 
+def _cells(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and full-width characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in text
+    )
+
+
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+    if _cells(text) <= width:
+        return text
+    while text and _cells(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
