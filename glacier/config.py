@@ -20,11 +20,27 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-_KEYS = ("select", "ignore", "severity", "include", "exclude", "src")
+_KEYS = ("select", "ignore", "severity", "include", "exclude", "src", "diagrams")
+_DIAGRAM_KEYS = ("output", "paths", "pipeline", "format", "datasets")
+_DATASET_MODES = ("nodes", "edges", "auto")
 
 
 class ConfigError(ValueError):
     """The configuration is invalid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A picture the project keeps up to date (``[[tool.glacier.diagrams]]``)."""
+
+    #: Where the picture is written; its suffix chooses the format unless ``format`` is set.
+    output: Path
+    #: What to analyse (absolute); default: the project root.
+    paths: tuple[Path, ...]
+    #: One pipeline by name or variable; ``None`` draws them all.
+    pipeline: str | None = None
+    format: str | None = None
+    datasets: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,8 @@ class Settings:
     exclude: tuple[str, ...] = ()
     #: Absolute roots that module names are derived from.
     src: tuple[Path, ...] = ()
+    #: Pictures that ``glacier diagrams`` (the pre-commit hook) keeps up to date.
+    diagrams: tuple[Diagram, ...] = ()
 
     def with_overrides(
         self,
@@ -147,7 +165,44 @@ def settings_from_table(table: Mapping[str, Any], root: Path, where: str) -> Set
         include=_strings(table.get("include", []), f"{where}: include"),
         exclude=_strings(table.get("exclude", []), f"{where}: exclude"),
         src=tuple((root / s).resolve() for s in _strings(table.get("src", []), f"{where}: src")),
+        diagrams=_diagrams(table.get("diagrams", []), root, f"{where}: diagrams"),
     )
+
+
+def _diagrams(values: Any, root: Path, where: str) -> tuple[Diagram, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, Mapping) for v in values):
+        raise ConfigError(f"{where} must be an array of tables ([[tool.glacier.diagrams]])")
+    diagrams: list[Diagram] = []
+    for number, table in enumerate(values, start=1):
+        here = f"{where}[{number}]"
+        unknown = sorted(set(table) - set(_DIAGRAM_KEYS))
+        if unknown:
+            known = ", ".join(_DIAGRAM_KEYS)
+            raise ConfigError(f"{here}: unknown key `{unknown[0]}`; known keys: {known}")
+        output = table.get("output")
+        if not isinstance(output, str) or not output.strip():
+            raise ConfigError(f"{here}: `output` must be a file path such as \"docs/dag.svg\"")
+        pipeline = table.get("pipeline")
+        if pipeline is not None and not isinstance(pipeline, str):
+            raise ConfigError(f"{here}: `pipeline` must be a string, got {pipeline!r}")
+        format_ = table.get("format")
+        if format_ is not None and not isinstance(format_, str):
+            raise ConfigError(f"{here}: `format` must be a string, got {format_!r}")
+        datasets = table.get("datasets", "auto")
+        if datasets not in _DATASET_MODES:
+            modes = ", ".join(_DATASET_MODES)
+            raise ConfigError(f"{here}: `datasets` must be one of {modes}, got {datasets!r}")
+        paths = _strings(table.get("paths", ["."]), f"{here}: paths")
+        diagrams.append(
+            Diagram(
+                output=(root / output).resolve(),
+                paths=tuple((root / p).resolve() for p in paths),
+                pipeline=pipeline,
+                format=format_,
+                datasets=datasets,
+            )
+        )
+    return tuple(diagrams)
 
 
 def _read(path: Path) -> dict[str, Any]:

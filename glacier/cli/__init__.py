@@ -7,10 +7,16 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, graph, lsp, rule
+from glacier.cli import check, diagrams, graph, lsp, rule
 from glacier.cli.exit_codes import ExitCode
 
-_SUBCOMMANDS = {"check": check, "graph": graph, "rule": rule, "lsp": lsp}
+_SUBCOMMANDS = {
+    "check": check,
+    "graph": graph,
+    "diagrams": diagrams,
+    "rule": rule,
+    "lsp": lsp,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
