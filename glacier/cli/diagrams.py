@@ -86,9 +86,11 @@ def _draw(diagram: Diagram, settings: Settings) -> bytes:
             raise ValueError(f"no pipeline named `{diagram.pipeline}`")
         project = Project(project.datasets, project.tasks, chosen)
     content = render(project, fmt, diagram.datasets, None, str(diagram.output))  # type: ignore[arg-type]
-    if suffix == ".md" and fmt == "mermaid":
+    if isinstance(content, bytes):
+        return content
+    if suffix == ".md":
         content = f"```mermaid\n{content}```\n"
-    return content if isinstance(content, bytes) else content.encode("utf-8")
+    return content.encode("utf-8")
 
 
 def _current(path: Path) -> bytes | None:
