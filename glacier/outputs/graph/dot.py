@@ -5,6 +5,8 @@ the bytes depend only on the project: no timestamps, every list in model order.
 
 Node ids (the ``id`` attribute, which becomes the SVG element id) are ``task:<task id>`` and
 ``dataset:<dataset name>``; the VS Code graph view maps clicks back to the model with them.
+Nodes also get SVG classes for styling: ``task <local|serverless|container|none> [cycle]`` and
+``dataset <internal|output|input|missing> [duplicate]``.
 A task or dataset that appears in several drawn pipelines has the same id in each cluster.
 """
 
@@ -225,8 +227,10 @@ class _Writer:
             label += f'<br/><font point-size="{small}" color="{MUTED_TEXT}">'
             label += f"{_html(task.summary)}</font>"
         tooltip = "\n".join(part for part in (task.id, task.location, task.summary) if part)
+        classes = f"task {task.kind}" + (" cycle" if task.in_cycle else "")
         return _attrs(
             id=f"task:{task.id}",
+            **{"class": classes},
             label=_Html(label),
             shape="box",
             style="rounded,filled,bold" if task.in_cycle else "rounded,filled",
@@ -256,6 +260,7 @@ class _Writer:
         )
         attrs: dict[str, str | float] = {
             "id": f"dataset:{dataset.name}",
+            "class": f"dataset {dataset.role}" + (" duplicate" if dataset.duplicate else ""),
             "label": _Html(label),
             "tooltip": tooltip,
             "margin": "0.08,0.03",
