@@ -69,6 +69,7 @@ from mypy.plugin import (
     AnalyzeTypeContext,
     DynamicClassDefContext,
     FunctionContext,
+    MethodContext,
     Plugin,
     ReportConfigContext,
 )
@@ -85,13 +86,21 @@ from mypy.types import (
     TypeAliasType,
     TypeOfAny,
     TypeType,
+    UnboundType,
     UnionType,
     get_proper_type,
 )
 
 from glacier import __version__ as _glacier_version
 from glacier.graph import Input, MissingProducer, TaskNode, build_pipeline_graph
-from glacier.rules import CYCLE, DUPLICATE_PRODUCER, MISSING_PRODUCER, NOT_A_TASK, Rule
+from glacier.rules import (
+    CYCLE,
+    DUPLICATE_PRODUCER,
+    MISSING_PRODUCER,
+    NOT_A_DATASET,
+    NOT_A_TASK,
+    Rule,
+)
 
 #: Bump when the plugin's behaviour changes: mypy drops its caches when this changes.
 __version__ = f"{_glacier_version}+mypy.1"
@@ -100,6 +109,9 @@ __version__ = f"{_glacier_version}+mypy.1"
 # import spelling the user wrote (``glacier.Dataset``, ``import glacier as g``, aliases).
 DATASET = "glacier.runtime.dataset.Dataset"
 TASK = "glacier.runtime.task.Task"
+#: ``@task`` and what ``@task(compute=...)`` returns.
+TASK_DECORATOR = "glacier.runtime.task.task"
+TASK_DECORATOR_CALL = "glacier.runtime.task.TaskDecorator.__call__"
 PIPELINE = "glacier.runtime.pipeline.Pipeline"
 
 #: Suffix of the hidden alias that stands for a dataset variable in annotations.
@@ -118,7 +130,7 @@ def _error_code(rule: Rule) -> ErrorCode:
 #: themselves with mypy, which makes ``disable_error_code = glacier-cycle`` work).
 ERROR_CODES: dict[str, ErrorCode] = {
     rule.name: _error_code(rule)
-    for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_TASK)
+    for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_DATASET, NOT_A_TASK)
 }
 
 _Ctx = TypeVar("_Ctx")
@@ -255,8 +267,117 @@ def _dataset_annotation(
     return analyze
 
 
+def _task_output(node: object) -> TypeAliasType | None:
+    """The dataset a task produces, when ``node`` is a task (a task in an annotation).
+
+    In the task's own module (or its import cycle) mypy has not typed the decorated
+    function yet, so the decorator expressions tell; from other modules, including cached
+    ones, the serialized ``Task[...]`` type of the function does.
+    """
+    if not isinstance(node, Decorator) or not isinstance(node.func.type, CallableType):
+        return None
+    returned = node.func.type.ret_type
+    if not isinstance(returned, TypeAliasType) or not _is_dataset_type(returned):
+        return None
+    if node.var.type is not None:
+        is_task = _is_task_type(get_proper_type(node.var.type))
+    else:
+        is_task = any(_names_task_decorator(expr) for expr in node.decorators)
+    return returned if is_task else None
+
+
+def _names_task_decorator(expr: Expression) -> bool:
+    if isinstance(expr, CallExpr):
+        expr = expr.callee
+    return isinstance(expr, RefExpr) and expr.fullname == TASK_DECORATOR
+
+
+def _task_annotation(
+    plugin: GlacierPlugin, fullname: str
+) -> Callable[[AnalyzeTypeContext], Type]:
+    def analyze(ctx: AnalyzeTypeContext) -> Type:
+        output = _task_output(plugin.lookup_node(fullname))
+        if output is None or output.alias is None:
+            return AnyType(TypeOfAny.from_error)
+        return TypeAliasType(output.alias, [], line=ctx.type.line, column=ctx.type.column)
+
+    return analyze
+
+
 def _any_type(ctx: AnalyzeTypeContext) -> Type:
     return AnyType(TypeOfAny.from_error)
+
+
+# -- type checking: task definitions (GLC004) -----------------------------------------------
+
+
+def _is_dataset_type(typ: Type) -> bool:
+    return (
+        isinstance(typ, TypeAliasType)
+        and typ.alias is not None
+        and typ.alias.fullname.endswith(ALIAS_SUFFIX)
+    )
+
+
+def _is_error(typ: Type) -> bool:
+    """mypy already reported this annotation (e.g. a function used as a type)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnboundType):
+        return True
+    return isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.from_error
+
+
+def _annotation_text(unanalyzed: Type | None, analyzed: Type) -> str:
+    if isinstance(unanalyzed, UnboundType):
+        return f"`{unanalyzed.name}`"
+    return f"`{analyzed}`"
+
+
+def _check_task_definition(ctx: FunctionContext | MethodContext) -> Type:
+    """``@task`` applied to a function: every parameter without a default and the return
+    annotation must name datasets (GLC004), as the runtime requires.
+
+    Runs while mypy checks the task's own module, whose tree is always in memory; the
+    errors are cached with that module like any other.
+    """
+    decorator = ctx.context
+    if not isinstance(decorator, Decorator):
+        return ctx.default_return_type  # task(compute=...) itself, or task(f) in code
+    func = decorator.func
+    signature = func.type
+    unanalyzed = func.unanalyzed_type
+    typed = isinstance(signature, CallableType) and isinstance(unanalyzed, CallableType)
+    for index, argument in enumerate(func.arguments):
+        if argument.kind not in (ARG_POS, ARG_NAMED):
+            continue  # defaults are configuration; *args / **kwargs are not inputs
+        subject = f"Parameter `{argument.variable.name}`"
+        if argument.type_annotation is None:
+            _not_a_dataset(ctx, argument, subject, func.name, "not annotated")
+            continue
+        if not isinstance(signature, CallableType) or index >= len(signature.arg_types):
+            continue
+        typ = signature.arg_types[index]
+        if not _is_dataset_type(typ) and not _is_error(typ):
+            text = _annotation_text(argument.type_annotation, typ)
+            _not_a_dataset(ctx, argument.type_annotation, subject, func.name, text)
+    if not typed or not isinstance(signature, CallableType):
+        return ctx.default_return_type
+    assert isinstance(unanalyzed, CallableType)
+    returned = unanalyzed.ret_type
+    implicit = isinstance(returned, AnyType) and returned.type_of_any == TypeOfAny.unannotated
+    result = signature.ret_type
+    if not implicit and not _is_dataset_type(result) and not _is_error(result):
+        if not isinstance(get_proper_type(result), NoneType):
+            text = _annotation_text(returned, result)
+            _not_a_dataset(ctx, returned, "The return annotation", func.name, text)
+    return ctx.default_return_type
+
+
+def _not_a_dataset(
+    ctx: FunctionContext | MethodContext, where: Context, subject: str, task: str, what: str
+) -> None:
+    message = NOT_A_DATASET.format(subject=subject, task=task, annotation=what)
+    ctx.api.fail(message, where, code=ERROR_CODES[NOT_A_DATASET.name])
 
 
 # -- type checking: pipelines ---------------------------------------------------------------
@@ -279,6 +400,8 @@ class _PipelineReader:
         self.nodes: list[TaskNode] = []
         self.names: dict[str, str] = {}
         self.datasets: dict[str, _Dataset] = {}
+        #: Memo for this call only (no state survives the hook): alias fullname -> dataset.
+        self.by_alias: dict[str, _Dataset | None] = {}
         #: Some item could not be resolved: missing producers are not reported then.
         self.incomplete = False
 
@@ -432,8 +555,11 @@ class _PipelineReader:
         fullname = typ.alias.fullname
         if not fullname.endswith(ALIAS_SUFFIX):
             return None
-        variable = fullname[: -len(ALIAS_SUFFIX)]
-        dataset = self.plugin.dataset_of_variable(variable)
+        if fullname in self.by_alias:
+            known = self.by_alias[fullname]
+            return known.name if known is not None else None
+        dataset = self.plugin.dataset_of_variable(fullname[: -len(ALIAS_SUFFIX)])
+        self.by_alias[fullname] = dataset
         if dataset is None:
             return None
         self.datasets.setdefault(dataset.name, dataset)
@@ -526,6 +652,10 @@ def _default_return(ctx: FunctionContext) -> Type:
     return ctx.default_return_type
 
 
+def _default_method_return(ctx: MethodContext) -> Type:
+    return ctx.default_return_type
+
+
 def _no_op(ctx: DynamicClassDefContext) -> None:
     return None
 
@@ -546,17 +676,26 @@ class GlacierPlugin(Plugin):
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         # Asked for every name in every annotation (typeshed included): one dict lookup.
         try:
-            if self.lookup_alias(fullname) is None:
-                return None
+            if self.lookup_alias(fullname) is not None:
+                return _guarded(_dataset_annotation(self, fullname), _any_type)
+            if _task_output(self.lookup_node(fullname)) is not None:
+                # A task stands for the dataset it produces.
+                return _guarded(_task_annotation(self, fullname), _any_type)
         except Exception:
             if os.environ.get(STRICT_ENV) == "1":
                 raise
-            return None
-        return _guarded(_dataset_annotation(self, fullname), _any_type)
+        return None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == PIPELINE:
             return _guarded(_check_pipeline(self), _default_return)
+        if fullname == TASK_DECORATOR:
+            return _guarded(_check_task_definition, _default_return)
+        return None
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname == TASK_DECORATOR_CALL:
+            return _guarded(_check_task_definition, _default_method_return)
         return None
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
@@ -564,23 +703,45 @@ class GlacierPlugin(Plugin):
 
     # -- lookups (stateless: always through mypy's symbol tables) -------------------
 
-    def lookup_alias(self, variable: str) -> TypeAlias | None:
-        """The hidden alias of the dataset variable ``variable`` (a fullname), if any."""
-        if self._modules is None or "." not in variable:
+    def lookup_hidden(self, variable: str, suffix: str) -> TypeAlias | None:
+        """The hidden alias ``<variable><suffix>`` next to the variable ``variable``."""
+        modules = self._modules
+        if modules is None:
             return None
-        symbol = self.lookup_fully_qualified(variable + ALIAS_SUFFIX)
+        module, _, name = variable.rpartition(".")
+        tree = modules.get(module)
+        if tree is not None:
+            # The common case, a module-level variable: two dict look-ups (this runs for
+            # every name in every annotation, typeshed included).
+            symbol = tree.names.get(name + suffix)
+        elif module:
+            symbol = self.lookup_fully_qualified(variable + suffix)  # a class attribute
+        else:
+            return None
         if symbol is not None and isinstance(symbol.node, TypeAlias):
             return symbol.node
         return None
 
+    def lookup_node(self, fullname: str) -> object:
+        """The node of a module-level name (cheap: used for every annotation name)."""
+        modules = self._modules
+        if modules is None:
+            return None
+        module, _, name = fullname.rpartition(".")
+        tree = modules.get(module)
+        symbol = tree.names.get(name) if tree is not None else None
+        return symbol.node if symbol is not None else None
+
+    def lookup_alias(self, variable: str) -> TypeAlias | None:
+        """The hidden alias of the dataset variable ``variable`` (a fullname), if any."""
+        return self.lookup_hidden(variable, ALIAS_SUFFIX)
+
     def dataset_of_variable(self, variable: str) -> _Dataset | None:
         """The name string and storage presence of the dataset variable ``variable``."""
-        if self._modules is None:
+        alias = self.lookup_hidden(variable, META_SUFFIX)
+        if alias is None:
             return None
-        symbol = self.lookup_fully_qualified(variable + META_SUFFIX)
-        if symbol is None or not isinstance(symbol.node, TypeAlias):
-            return None
-        target = get_proper_type(symbol.node.target)
+        target = get_proper_type(alias.target)
         if not isinstance(target, LiteralType) or not isinstance(target.value, str):
             return None
         meta = json.loads(target.value)

@@ -7,7 +7,7 @@ import inspect
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from glacier.compute import Compute
 from glacier.rules import NOT_A_DATASET, UNKNOWN_NAME
@@ -16,6 +16,8 @@ from glacier.runtime.errors import Problem, TaskDefinitionError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+_P2 = ParamSpec("_P2")
+_R2 = TypeVar("_R2")
 
 _RETURN = "return"
 
@@ -188,15 +190,25 @@ def _describe(value: Any) -> str:
     return f"`{name}`" if isinstance(name, str) else f"`{value!r}`"
 
 
+class TaskDecorator(Protocol):
+    """What ``task(compute=...)`` returns: applied to a function, it makes a `Task`.
+
+    (A protocol rather than a plain ``Callable`` so that mypy reports the application to
+    the mypy plugin, which checks the task's signature like ``@task`` without arguments.)
+    """
+
+    def __call__(self, fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
 @overload
 def task(fn: Callable[P, R], /) -> Task[P, R]: ...
 @overload
-def task(*, compute: Compute | None = None) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+def task(*, compute: Compute | None = None) -> TaskDecorator: ...
 
 
 def task(
     fn: Callable[P, R] | None = None, /, *, compute: Compute | None = None
-) -> Task[P, R] | Callable[[Callable[P, R]], Task[P, R]]:
+) -> Task[P, R] | TaskDecorator:
     """Make a function a pipeline task: ``@task``, ``@task()`` or ``@task(compute=...)``.
 
     Raises:
@@ -212,7 +224,7 @@ def task(
     if fn is not None:
         return Task(fn, compute, _caller_namespace())
 
-    def decorate(func: Callable[P, R]) -> Task[P, R]:
+    def decorate(func: Callable[_P2, _R2]) -> Task[_P2, _R2]:
         return Task(func, compute, _caller_namespace())
 
     return decorate

@@ -1,10 +1,8 @@
 """mypy (with the plugin) and ``glacier check`` report graph problems on the same lines.
 
 For the rules both outlets report (GLC001 cycle, GLC002 missing-producer, GLC003
-duplicate-producer, GLC005 not-a-task), the set of ``(file, line, rule)`` must be equal,
-on the bundled examples and on generated pipelines. GLC004 (not-a-dataset) is a
-definition-time check that only ``glacier check`` (and the runtime) report; mypy reports
-what it can about annotations with its own codes.
+duplicate-producer, GLC004 not-a-dataset, GLC005 not-a-task), the set of
+``(file, line, rule)`` must be equal, on the bundled examples and on generated pipelines.
 """
 
 from __future__ import annotations
@@ -18,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from glacier.rules import CYCLE, DUPLICATE_PRODUCER, MISSING_PRODUCER, NOT_A_TASK
+from glacier.rules import CYCLE, DUPLICATE_PRODUCER, MISSING_PRODUCER, NOT_A_DATASET, NOT_A_TASK
 
 analysis = pytest.importorskip("glacier.analysis", reason="glacier check is not available yet")
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = {rule.code: rule for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_TASK)}
+SHARED = {
+    rule.code: rule
+    for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_DATASET, NOT_A_TASK)
+}
 BY_MYPY_CODE = {rule.mypy_code: rule.code for rule in SHARED.values()}
 MYPY_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>glacier-[a-z-]+)\]$")
 
@@ -131,6 +132,13 @@ GENERATED = {
 
         @g.task
         def audit_totals(t: totals, a: ds.audit) -> None: ...
+
+        @g.task(compute=g.compute.local())
+        def configured(t: totals, limit: int = 3, *, strict: bool) -> float:
+            return 0.0
+
+        @g.task
+        def from_task(o: load_orders, extra) -> None: ...
     """,
     "shop/pipelines.py": """
         from glacier import Pipeline

@@ -187,6 +187,8 @@ def project(tmp_path: Path) -> Path:
 def test_cold_warm_and_edited_runs_agree(project: Path, python: str) -> None:
     assert _mypy(project, python=python) == [MISSING, DUPLICATE]  # cold, writing the cache
     assert _mypy(project, python=python) == [MISSING, DUPLICATE]  # warm: everything from the cache
+    flag = ["--disable-error-code", "glacier-missing-producer"]
+    assert _mypy(project, *flag, python=python) == [DUPLICATE]
 
     # Edit only the pipeline module: the tasks come from the cache.
     with (project / "proj/pipes.py").open("a") as handle:
@@ -212,11 +214,6 @@ def test_parallel_workers_agree_with_sequential(project: Path) -> None:
     assert _mypy(project, "--num-workers", "2") == [MISSING, DUPLICATE]
     _edit(project / "proj/datasets.py", 'storage=S3(bucket="b", prefix="p/"), ', "")
     assert sorted(_mypy(project, "--num-workers", "2")) == sorted(NO_STORAGE[:4])
-
-
-def test_disable_error_code_flag(project: Path) -> None:
-    lines = _mypy(project, "--no-incremental", "--disable-error-code", "glacier-missing-producer")
-    assert lines == [DUPLICATE]
 
 
 @pytest.mark.skipif(
