@@ -10,7 +10,7 @@ from pathlib import Path
 
 from glacier.analysis.cache import FactsCache, content_key
 from glacier.analysis.discover import ModuleNamer, discover
-from glacier.analysis.extract import DecodeError, decode, extract, light_facts
+from glacier.analysis.extract import ChunkMemo, DecodeError, decode, extract, light_facts
 from glacier.analysis.facts import FileFacts
 from glacier.analysis.resolve import ModuleSource, Resolution, Resolver, is_glacier_module
 from glacier.analysis.result import AnalysisResult, Reference, normalize
@@ -31,7 +31,7 @@ def strict() -> bool:
     return os.environ.get("GLACIER_STRICT", "") not in ("", "0")
 
 
-def full_facts(data: bytes) -> FileFacts:
+def full_facts(data: bytes, memo: ChunkMemo | None = None) -> FileFacts:
     """Decode and extract one file's bytes; never raises for bad input."""
     if len(data) > MAX_BYTES:
         return FileFacts(
@@ -44,12 +44,12 @@ def full_facts(data: bytes) -> FileFacts:
         text = decode(data)
     except DecodeError as error:
         return replace(light_facts(data), skipped=False, syntax_error=(str(error), (1, 1, 1, 2)))
-    return extract(text, data)
+    return extract(text, data, memo)
 
 
-def _extract_job(data: bytes) -> FileFacts | str:
+def _extract_job(data: bytes, memo: ChunkMemo | None = None) -> FileFacts | str:
     try:
-        return full_facts(data)
+        return full_facts(data, memo)
     except Exception as error:
         if strict():
             raise
@@ -101,6 +101,8 @@ class _Engine:
         self.entries: dict[str, FileEntry] = {}
         self.last_good: dict[str, FileFacts] = {}
         self.failures: dict[str, str] = {}
+        #: Per-file memo of parsed statements (the language server's incremental path).
+        self.memos: dict[str, ChunkMemo] | None = None
 
     def load(self, path: str, data: bytes | None) -> None:
         """(Re)load one file from ``data`` (or disk); ``None`` data and no file: forget it."""
@@ -160,7 +162,7 @@ class _Engine:
             return
         datas: list[bytes] = [e.data or b"" for e in todo]
         results: list[FileFacts | str]
-        if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1:
+        if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1 and self.memos is None:
             workers = min(os.cpu_count() or 1, 8, len(todo))
             order = sorted(range(len(todo)), key=lambda i: -todo[i].size)
             with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -168,6 +170,12 @@ class _Engine:
             results = [done[0]] * len(todo)
             for position, index in enumerate(order):
                 results[index] = done[position]
+        elif self.memos is not None:
+            memos = self.memos
+            results = [
+                _extract_job(d, memos.setdefault(e.path, ChunkMemo()))
+                for d, e in zip(datas, todo, strict=True)
+            ]
         else:
             results = [_extract_job(d) for d in datas]
         for entry, result in zip(todo, results, strict=False):
@@ -239,6 +247,11 @@ def _fallback_name(path: str, root: Path) -> str:
         return ".".join(Path(path).with_suffix("").parts[1:])
 
 
+def _where(item: DatasetInfo | TaskInfo) -> tuple[str, int, int]:
+    span = item.span
+    return ("", 0, 0) if span is None else (span.filename, span.line, span.column)
+
+
 def _project(resolution: Resolution) -> Project:
     datasets = tuple(
         sorted(
@@ -246,7 +259,7 @@ def _project(resolution: Resolution) -> Project:
                 DatasetInfo(d.name, d.variable, d.module, d.span, d.storage, d.schema)
                 for d in resolution.datasets
             ),
-            key=lambda d: d.span or Span("", 0, 0, 0, 0),
+            key=_where,
         )
     )
     names = [d.name for d in resolution.datasets]
@@ -264,12 +277,14 @@ def _project(resolution: Resolution) -> Project:
                 )
                 for t in resolution.tasks.values()
             ),
-            key=lambda t: t.span or Span("", 0, 0, 0, 0),
+            key=_where,
         )
     )
     pipelines = tuple(
         PipelineInfo(p.name, p.variable, p.span, p.graph)
-        for p in sorted(resolution.pipelines, key=lambda p: p.span)
+        for p in sorted(
+            resolution.pipelines, key=lambda p: (p.span.filename, p.span.line, p.span.column)
+        )
     )
     return Project(datasets, tasks, pipelines)
 
@@ -304,6 +319,7 @@ class Workspace:
         self.root = Path(normalize(root))
         self.settings = settings
         self._engine = _Engine(settings, FactsCache(self.root, enabled=False))
+        self._engine.memos = {}
         self._overlays: dict[str, str] = {}
         self._dirty: set[str] = set()
         self._rediscover = True

@@ -14,6 +14,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -110,8 +111,8 @@ def light_facts(data: bytes) -> FileFacts:
     return FileFacts(skipped=True, imports=scan_imports(data), mentions_glacier=b"glacier" in data)
 
 
-def extract(text: str, data: bytes | None = None) -> FileFacts:
-    """Parse ``text`` and record its module-level facts."""
+def extract(text: str, data: bytes | None = None, memo: ChunkMemo | None = None) -> FileFacts:
+    """Parse ``text`` and record its module-level facts (``memo``: reuse unchanged parts)."""
     raw = data if data is not None else text.encode("utf-8", "surrogateescape")
     base = FileFacts(
         suppressions=suppressions(text),
@@ -128,25 +129,91 @@ def extract(text: str, data: bytes | None = None) -> FileFacts:
         return _with(base, syntax_error=("expressions are nested too deeply", NO_POS))
     except ValueError as error:  # e.g. null bytes
         return _with(base, syntax_error=(str(error), NO_POS))
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        line, column = error.raw_line, error.raw_column + 1
-        detail = str(error.message).splitlines()[0] if error.message else "invalid syntax"
-        return _with(base, syntax_error=(detail, (line, column, line, column + 1)))
-    except RecursionError:
-        return _with(base, syntax_error=("expressions are nested too deeply", NO_POS))
+    return _with(base, **_extract_chunks(text, tree, memo if memo is not None else ChunkMemo()))
+
+
+@dataclass
+class _Chunk:
+    statements: tuple[Statement, ...]
+    future_annotations: bool
+    all_names: tuple[str, ...] | None
+
+
+@dataclass
+class ChunkMemo:
+    """Parsed top-level statements by text, so an edit re-parses only what changed.
+
+    Each top-level statement (with its decorators) is parsed by libcst on its own. A
+    statement whose text is unchanged reuses its syntax tree; if it also stays on the
+    same lines its facts are reused as they are.
+    """
+
+    modules: dict[str, cst.Module] = field(default_factory=dict)
+    chunks: dict[tuple[str, int, bool], _Chunk] = field(default_factory=dict)
+
+
+def _groups(tree: ast.Module) -> list[tuple[int, int, list[ast.stmt]]]:
+    """Top-level statements grouped into disjoint line ranges (``a = 1; b = 2`` is one)."""
+    groups: list[tuple[int, int, list[ast.stmt]]] = []
+    for statement in tree.body:
+        decorators = getattr(statement, "decorator_list", ())
+        start = min([statement.lineno, *(d.lineno for d in decorators)])
+        end = statement.end_lineno or statement.lineno
+        if groups and start <= groups[-1][1]:
+            first, last, members = groups[-1]
+            groups[-1] = (first, max(last, end), [*members, statement])
+        else:
+            groups.append((start, end, [statement]))
+    return groups
+
+
+def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, Any]:
     walker = _Walker(text)
-    try:
-        statements = tuple(walker.block(module.body, tree.body))
-    except RecursionError:
-        return _with(base, syntax_error=("statements are nested too deeply", NO_POS))
-    return _with(
-        base,
-        statements=statements,
-        future_annotations=walker.future_annotations,
-        all_names=walker.all_names,
-    )
+    statements: list[Statement] = []
+    modules: dict[str, cst.Module] = {}
+    chunks: dict[tuple[str, int, bool], _Chunk] = {}
+    for start, end, twins in _groups(tree):
+        source = "\n".join(walker.lines[start - 1 : end]) + "\n"
+        key = (source, start, walker.future_annotations)
+        chunk = memo.chunks.get(key)
+        if chunk is None:
+            module = memo.modules.get(source) or modules.get(source)
+            if module is None:
+                try:
+                    module = cst.parse_module(source)
+                except cst.ParserSyntaxError as error:
+                    line, column = start + error.raw_line - 1, error.raw_column + 1
+                    detail = (
+                        str(error.message).splitlines()[0] if error.message else "invalid syntax"
+                    )
+                    return {"syntax_error": (detail, (line, column, line, column + 1))}
+                except RecursionError:
+                    return {
+                        "syntax_error": ("expressions are nested too deeply", (start, 1, start, 2))
+                    }
+            modules[source] = module
+            before = walker.all_names
+            walker.all_names = None
+            try:
+                found = tuple(walker.block(module.body, twins))
+            except RecursionError:
+                return {"syntax_error": ("statements are nested too deeply", (start, 1, start, 2))}
+            chunk = _Chunk(found, walker.future_annotations, walker.all_names)
+            walker.all_names = chunk.all_names if chunk.all_names is not None else before
+        else:
+            modules[source] = memo.modules.get(source) or cst.Module(body=())
+            walker.future_annotations = chunk.future_annotations
+            if chunk.all_names is not None:
+                walker.all_names = chunk.all_names
+        chunks[key] = chunk
+        statements.extend(chunk.statements)
+    memo.modules = modules
+    memo.chunks = chunks
+    return {
+        "statements": tuple(statements),
+        "future_annotations": walker.future_annotations,
+        "all_names": walker.all_names,
+    }
 
 
 def _with(base: FileFacts, **changes: Any) -> FileFacts:

@@ -18,7 +18,7 @@ NO_POS: Pos = (1, 1, 1, 1)
 # -- expressions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EName:
     """A bare name: ``raw_users``."""
 
@@ -26,7 +26,7 @@ class EName:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EAttr:
     """An attribute: ``ds.raw``."""
 
@@ -35,7 +35,7 @@ class EAttr:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ECall:
     """A call with its literal argument structure."""
 
@@ -47,7 +47,7 @@ class ECall:
     unpacked: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EConst:
     """A literal: a string, a number, ``True``/``False``/``None``."""
 
@@ -55,7 +55,7 @@ class EConst:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ESeq:
     """A list or tuple display."""
 
@@ -63,7 +63,7 @@ class ESeq:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EOther:
     """Anything else (subscripts, comprehensions, operators...), kept as its source text."""
 
@@ -92,7 +92,7 @@ def expr_text(expr: Expr) -> str:
 # -- statements ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Annotation:
     """A parameter or return annotation."""
 
@@ -102,7 +102,7 @@ class Annotation:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Param:
     """One function parameter."""
 
@@ -114,7 +114,7 @@ class Param:
     variadic: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SImport:
     """``import a.b.c`` (binds ``a``) or ``import a.b.c as x`` (binds ``x``)."""
 
@@ -123,7 +123,7 @@ class SImport:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SFrom:
     """``from .m import n as x``; ``name == "*"`` for a star import."""
 
@@ -133,7 +133,7 @@ class SFrom:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SAssign:
     """``a = b = <value>``; targets that are not plain names are not recorded."""
 
@@ -142,7 +142,7 @@ class SAssign:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SBind:
     """A name bound to something that is neither a dataset nor a task (class, loop variable)."""
 
@@ -153,7 +153,7 @@ class SBind:
     dynamic: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SDef:
     """A module-level function definition."""
 
@@ -166,7 +166,7 @@ class SDef:
     returns: Annotation | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SExpr:
     """An expression statement (``Pipeline([...])`` on its own)."""
 
@@ -174,14 +174,14 @@ class SExpr:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SDelete:
     """``del name``."""
 
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SNote:
     """Something the extractor skipped; becomes GLC011 when it matters."""
 

@@ -23,9 +23,10 @@ from glacier.checks import (
 from glacier.checks._context import PipelineContext
 from glacier.checks._finding import Finding
 from glacier.diagnostics import Diagnostic
+from glacier.model import Span
 
 if TYPE_CHECKING:
-    from glacier.analysis.resolve import Resolution
+    from glacier.analysis.resolve import PipelineState, Resolution, TaskState
     from glacier.config import Settings
 
 __all__ = ["Finding", "PipelineContext", "project_findings", "report"]
@@ -51,19 +52,30 @@ def project_findings(resolution: Resolution) -> Iterator[Finding]:
         yield from duplicate_producer.check(context)
     # Modules that never import each other are separate programs: judge each group alone.
     groups = resolution.components
-    for group in sorted(set(groups.values())):
-        datasets = [d for d in resolution.datasets if groups.get(d.module) == group]
-        declarations = [(d.name, d.span) for d in datasets]
+    datasets_of: dict[int, list[tuple[str, Span]]] = {}
+    for dataset in resolution.datasets:
+        datasets_of.setdefault(groups.get(dataset.module, -1), []).append(
+            (dataset.name, dataset.span)
+        )
+    tasks_of: dict[int, list[TaskState]] = {}
+    for task in tasks.values():
+        tasks_of.setdefault(groups.get(task.module, -1), []).append(task)
+    pipelines_of: dict[int, list[PipelineState]] = {}
+    for pipeline in resolution.pipelines:
+        pipelines_of.setdefault(groups.get(pipeline.module, -1), []).append(pipeline)
+    listed = {task_id for pipeline in resolution.pipelines for task_id in pipeline.members}
+    names = [d.name for d in resolution.datasets]
+    for group in sorted(set(datasets_of) | set(tasks_of)):
+        declarations = datasets_of.get(group, [])
         yield from duplicate_dataset_name.check(declarations)
-        members = [t for t in tasks.values() if groups.get(t.module) == group]
+        members = tasks_of.get(group, [])
         used: set[str] = set()
         for task in members:
-            used.update(resolution.datasets[i].name for i in task.inputs.values())
+            used.update(names[i] for i in task.inputs.values())
             if task.output is not None:
-                used.add(resolution.datasets[task.output].name)
+                used.add(names[task.output])
         yield from unused_dataset.check(declarations, used)
-        pipelines = [p for p in resolution.pipelines if groups.get(p.module) == group]
-        listed = {task_id for pipeline in resolution.pipelines for task_id in pipeline.members}
+        pipelines = pipelines_of.get(group, [])
         complete = bool(pipelines) and not any(p.incomplete for p in pipelines)
         yield from orphan_task.check(
             [(t.id, t.name, t.span) for t in members], listed, has_pipeline=complete
@@ -99,5 +111,5 @@ def report(
                 finding.hint,
             )
         )
-    diagnostics.sort(key=Diagnostic.sort_key)
+    diagnostics.sort(key=Diagnostic.sort_key)  # tuples: cheap to compare
     return tuple(diagnostics)

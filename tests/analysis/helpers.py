@@ -22,7 +22,9 @@ def write_project(root: Path, files: Mapping[str, str]) -> Path:
     return root
 
 
-def analyze(root: Path, files: Mapping[str, str] | None = None, **settings: object) -> AnalysisResult:
+def analyze(
+    root: Path, files: Mapping[str, str] | None = None, **settings: object
+) -> AnalysisResult:
     """Analyse ``root`` (after writing ``files``) with default settings rooted there."""
     if files is not None:
         write_project(root, files)

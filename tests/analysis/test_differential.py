@@ -63,7 +63,11 @@ def projects(draw: st.DrawFn) -> ProjectSpec:
     declared_in: dict[int, int] = {}
     for i in range(count):
         producing = [t for t in tasks if t.output is not None]
-        chosen = draw(st.lists(st.sampled_from(producing), max_size=3, unique_by=lambda t: t.name)) if producing else []
+        chosen = (
+            draw(st.lists(st.sampled_from(producing), max_size=3, unique_by=lambda t: t.name))
+            if producing
+            else []
+        )
         inputs = [t.output for t in chosen if t.output is not None]
         has_output = draw(st.booleans()) or i < count - 1 or not inputs
         output = None
@@ -76,10 +80,20 @@ def projects(draw: st.DrawFn) -> ProjectSpec:
                 declared_in[output] = assignment[i]
         name = datasets[output] if shadow and output is not None else f"t{i}"
         tasks.append(
-            TaskSpec(name, assignment[i], inputs, output, shadow, draw(st.booleans()), draw(st.integers(0, 5)) == 0)
+            TaskSpec(
+                name,
+                assignment[i],
+                inputs,
+                output,
+                shadow,
+                draw(st.booleans()),
+                draw(st.integers(0, 5)) == 0,
+            )
         )
     storage: set[int] = set()
-    seeds = draw(st.sets(st.sampled_from(["cycle", "missing", "external", "duplicate"]), max_size=2))
+    seeds = draw(
+        st.sets(st.sampled_from(["cycle", "missing", "external", "duplicate"]), max_size=2)
+    )
     if "missing" in seeds or "external" in seeds:
         for seed in ("missing", "external"):
             if seed in seeds:
@@ -135,9 +149,11 @@ def render(spec: ProjectSpec) -> dict[str, str]:
             lines.append("from __future__ import annotations")
         decorator = {"plain": "task", "module": "g.task", "alias": "step"}[style]
         lines.append(
-            {"plain": "from glacier import Dataset, task, compute",
-             "module": "import glacier as g\nfrom glacier import Dataset, compute",
-             "alias": "from glacier import Dataset, compute\nfrom glacier import task as step"}[style]
+            {
+                "plain": "from glacier import Dataset, task, compute",
+                "module": "import glacier as g\nfrom glacier import Dataset, compute",
+                "alias": "from glacier import Dataset, compute\nfrom glacier import task as step",
+            }[style]
         )
         used = {i for t in spec.tasks if t.module == module for i in t.inputs}
         used |= {t.output for t in spec.tasks if t.module == module and t.output is not None}
@@ -180,7 +196,13 @@ def render(spec: ProjectSpec) -> dict[str, str]:
                 params.append("limit: int = 3")
             returns = f"{quote}{refs[task.output]}{quote}" if task.output is not None else "None"
             compute = "(compute=compute.local())" if task.compute else ""
-            lines += ["", "", f"@{decorator}{compute}", f"def {task.name}({', '.join(params)}) -> {returns}:", "    return None"]
+            lines += [
+                "",
+                "",
+                f"@{decorator}{compute}",
+                f"def {task.name}({', '.join(params)}) -> {returns}:",
+                "    return None",
+            ]
         files[f"proj/tasks_{module}.py"] = "\n".join(lines) + "\n"
     lines = ["from glacier import Pipeline"]
     elements = []

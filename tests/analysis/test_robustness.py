@@ -12,7 +12,7 @@ from glacier.analysis import engine
 from glacier.analysis.extract import extract
 from tests.analysis.helpers import analyze, codes, write_project
 
-VALID = '''from glacier import Dataset, Pipeline, compute, task
+VALID = """from glacier import Dataset, Pipeline, compute, task
 from glacier.storage import S3
 
 raw = Dataset("raw", storage=S3(bucket="lake"))
@@ -35,7 +35,7 @@ def report(x: clean) -> out:
 
 
 pipeline = Pipeline(tasks=[tidy, report], name="p")
-'''
+"""
 
 
 def test_nothing_is_executed(tmp_path: Path) -> None:
@@ -70,7 +70,9 @@ def test_one_syntax_error_hides_nothing_else(tmp_path: Path) -> None:
         tmp_path,
         {
             "broken.py": "from glacier import task\n@task\ndef x(:\n",
-            "good.py": VALID.replace("raw = Dataset(\"raw\", storage=S3(bucket=\"lake\"))", 'raw = Dataset("raw")'),
+            "good.py": VALID.replace(
+                'raw = Dataset("raw", storage=S3(bucket="lake"))', 'raw = Dataset("raw")'
+            ),
         },
     )
     assert ("GLC000", "broken.py", 3) in {
@@ -83,10 +85,14 @@ def test_encodings(tmp_path: Path) -> None:
     latin = "# -*- coding: latin-1 -*-\nfrom glacier import Dataset\nd = Dataset('caf\xe9')\n"
     (tmp_path / "latin.py").write_bytes(latin.encode("latin-1"))
     (tmp_path / "bad.py").write_bytes(b"from glacier import Dataset\nx = '\xff\xfe'\n")
-    (tmp_path / "bom.py").write_bytes("\ufefffrom glacier import Dataset\nb = Dataset('b')\n".encode())
+    (tmp_path / "bom.py").write_bytes(
+        "\ufefffrom glacier import Dataset\nb = Dataset('b')\n".encode()
+    )
     result = analyze(tmp_path)
     assert {d.name for d in result.project.datasets} == {"caf\xe9", "b"}
-    assert ("GLC000", "bad.py") in {(d.code, Path(d.span.filename).name) for d in result.diagnostics}
+    assert ("GLC000", "bad.py") in {
+        (d.code, Path(d.span.filename).name) for d in result.diagnostics
+    }
 
 
 def test_deep_nesting_and_huge_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +109,9 @@ def test_deep_nesting_and_huge_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_symlink_loops_and_skipped_directories(tmp_path: Path) -> None:
-    write_project(tmp_path, {"pkg/flow.py": "import glacier\n", ".venv/lib/x.py": "import glacier\n"})
+    write_project(
+        tmp_path, {"pkg/flow.py": "import glacier\n", ".venv/lib/x.py": "import glacier\n"}
+    )
     (tmp_path / "pkg" / "loop").symlink_to(tmp_path / "pkg")
     (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
     (tmp_path / "env2").mkdir()
@@ -130,7 +138,9 @@ def test_mutations_never_raise(data: st.DataObject) -> None:
         text = VALID[:start] + VALID[start + data.draw(st.integers(1, 12)) :]
     else:
         start = data.draw(st.integers(0, len(VALID)))
-        junk = data.draw(st.sampled_from(["(", ")", ":", "def ", "@task", "'", "\\", "\t", "[", "\x00"]))
+        junk = data.draw(
+            st.sampled_from(["(", ")", ":", "def ", "@task", "'", "\\", "\t", "[", "\x00"])
+        )
         text = VALID[:start] + junk + VALID[start:]
     facts = extract(text)
     from glacier.analysis.resolve import ModuleSource, Resolver

@@ -78,12 +78,12 @@ def test_plain_module_becomes_relevant(tmp_path: Path) -> None:
 
 
 def test_incremental_analysis_is_fast(tmp_path: Path) -> None:
-    files = {f"pkg/m{i}.py": f"from glacier import Dataset\nd{i} = Dataset('d{i}')\n" for i in range(100)}
+    files = {
+        f"pkg/m{i}.py": f"from glacier import Dataset\nd{i} = Dataset('d{i}')\n" for i in range(100)
+    }
     files["pkg/__init__.py"] = ""
     body = "\n".join(f"from pkg.m{i} import d{i}" for i in range(100))
-    tasks = "\n".join(
-        f"@task\ndef t{i}(x: d{i}) -> d{i + 1}:\n    return x\n" for i in range(99)
-    )
+    tasks = "\n".join(f"@task\ndef t{i}(x: d{i}) -> d{i + 1}:\n    return x\n" for i in range(99))
     files["pkg/flow.py"] = f"from glacier import Pipeline, task\n{body}\n{tasks}\n"
     write_project(tmp_path, files)
     workspace = Workspace(tmp_path, Settings(root=tmp_path))
