@@ -10,7 +10,7 @@ import pytest
 from glacier.rules import RULES
 from tests.analysis.helpers import analyze, expectations, located
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "projects" / "rules"
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.stem)
