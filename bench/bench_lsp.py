@@ -28,7 +28,8 @@ from pathlib import Path
 
 from lsprotocol import types
 from pytest_lsp import client_capabilities
-from pytest_lsp.client import LanguageClient, make_test_lsp_client
+from pygls.protocol import default_converter
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
 BIG_TASKS = 90  # 11 lines each + header/pipeline -> about 1,000 lines
 
@@ -72,8 +73,19 @@ def make_workspace(root: Path, modules: int, big: bool) -> Path | None:
     return path
 
 
+#: (uri, version) -> when its diagnostics arrived.
+RECEIVED: dict[tuple[str, int | None], float] = {}
+
+
+def on_publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+    client.diagnostics[params.uri] = params.diagnostics
+    RECEIVED.setdefault((params.uri, params.version), time.perf_counter())
+
+
 async def start(root: Path, env: dict[str, str]) -> LanguageClient:
-    client = make_test_lsp_client()
+    client = LanguageClient(converter_factory=default_converter)
+    features = {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: on_publish}
+    register_lsp_features(client, features)
     await client.start_io(sys.executable, "-m", "glacier_lsp", env=env)
     caps = client_capabilities("neovim")
     assert caps.text_document is not None
@@ -130,14 +142,6 @@ async def bench_latency(modules: int, edits: int, env: dict[str, str]) -> None:
         print(f"start-up: indexed in {time.perf_counter() - started:.2f} s")
         uri = big.as_uri()
         versions: dict[int, float] = {}
-        received: dict[int, float] = {}
-
-        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def on_publish(params: types.PublishDiagnosticsParams) -> None:
-            client.diagnostics[params.uri] = params.diagnostics
-            if params.uri == uri and params.version is not None:
-                received.setdefault(params.version, time.perf_counter())
-
         client.text_document_did_open(
             types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 0, text))
         )
@@ -153,8 +157,8 @@ async def bench_latency(modules: int, edits: int, env: dict[str, str]) -> None:
                     [types.TextDocumentContentChangeWholeDocument(bad if version % 2 else good)],
                 )
             )
-            await until(lambda v=version: v in received, timeout=60)
-            latencies.append((received[version] - versions[version]) * 1000)
+            await until(lambda v=version: (uri, v) in RECEIVED, timeout=60)
+            latencies.append((RECEIVED[uri, version] - versions[version]) * 1000)
             await asyncio.sleep(0.02)
         latencies.sort()
         p50 = statistics.median(latencies)
