@@ -34,6 +34,8 @@ class Target:
     key: str
     #: The span the position is in (the reference, or the declaration itself).
     span: Span
+    #: An annotation that names a task, standing for the task's output dataset.
+    via_task: bool = False
 
 
 def _in_file(span: Span | None, key: str) -> bool:
@@ -54,6 +56,11 @@ def target_at(result: AnalysisResult, path: str, line: int, column: int) -> Targ
     ]
     if hits:
         ref = min(hits, key=lambda r: _size(r.span))
+        if ref.kind == TASK and ref.role in ("input", "output"):
+            # A task used as an annotation stands for the dataset it produces.
+            task = result.project.task(ref.target)
+            if task is not None and task.output is not None:
+                return Target(DATASET, task.output, ref.span, via_task=True)
         return Target(ref.kind, ref.target, ref.span)
     project = result.project
     declared: list[Target] = [
@@ -217,7 +224,7 @@ class RenameTarget:
 def rename_target(result: AnalysisResult, path: str, line: int, column: int) -> RenameTarget | None:
     """The dataset variable at a position, if it can be renamed."""
     target = target_at(result, path, line, column)
-    if target is None or target.kind != DATASET:
+    if target is None or target.kind != DATASET or target.via_task:
         return None
     dataset = result.project.dataset(target.key)
     if dataset is None or not dataset.variable:

@@ -61,6 +61,7 @@ class GlacierLanguageServer(LanguageServer):
         #: ``initializationOptions.settings``; the client's ``workspace/configuration`` wins.
         self.init_settings: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
+        self.failures_logged: set[str] = set()
 
     # --- errors and logging: never a pop-up ----------------------------------------------------
 
@@ -82,13 +83,21 @@ class GlacierLanguageServer(LanguageServer):
 
     async def on_analysis(self, snapshot: Snapshot, changed: dict[str, str]) -> None:
         """Publish (push) or ask for a re-pull (pull) after an analysis changed diagnostics."""
+        for failure in snapshot.result.failures:
+            if failure not in self.failures_logged:
+                self.failures_logged.add(failure)
+                self.log(f"Glacier could not analyse: {failure}", types.MessageType.Warning)
         if self.pull:
             if changed and self.refresh_support:
                 self.workspace_diagnostic_refresh(None)
             return
         for key, uri in changed.items():
             found = snapshot.diagnostics.get(key)
-            self.publish(uri, found.items if found else [], found.version if found else None)
+            if found is not None:
+                self.publish(uri, found.items, found.version)
+            else:  # now clean: an empty list, with the version if the editor has it open
+                document = self.state.documents.get(key) if self.state else None
+                self.publish(uri, [], document.version if document else None)
 
     def publish(self, uri: str, items: list[types.Diagnostic], version: int | None) -> None:
         """The one place that pushes diagnostics."""
@@ -112,6 +121,7 @@ class GlacierLanguageServer(LanguageServer):
             settings.build(root, self.client_settings, self.log),
             self.workspace.position_encoding or types.PositionEncodingKind.Utf16,
             self.on_analysis,
+            lambda error: self.report_server_error(error, "analysis"),
         )
         configured = await self.fetch_configuration()
         if configured:
@@ -193,7 +203,7 @@ class GlacierLanguageServer(LanguageServer):
 
     def document_changed(self, uri: str) -> None:
         path = uri_to_path(uri)
-        if self.state is None or path is None:
+        if self.state is None or path is None or not path.endswith(".py"):
             return
         document = self.workspace.get_text_document(uri)
         self.state.document_changed(OpenDocument(uri, path, document.version, document.source))

@@ -83,12 +83,14 @@ class AnalysisState:
         settings: Settings,
         encoding: str,
         listener: Listener,
+        on_error: Callable[[Exception], None],
         debounce: float | None = None,
     ) -> None:
         self.root = root
         self.encoding = encoding
         self.debounce = debounce_from_env() if debounce is None else debounce
         self.listener = listener
+        self.on_error = on_error
         self.workspace = Workspace(root, settings)
         self.snapshot: Snapshot | None = None
         self.documents: dict[str, OpenDocument] = {}
@@ -162,7 +164,10 @@ class AnalysisState:
     async def _after(self, delay: float) -> None:
         await asyncio.sleep(delay)
         self._sleeping = False
-        await self.analyze()
+        try:
+            await self.analyze()
+        except Exception as error:  # noqa: BLE001 - logged; the next edit tries again
+            self.on_error(error)
 
     async def flush(self) -> Snapshot | None:
         """Analyse pending edits now (so a request sees the text the editor shows) and return

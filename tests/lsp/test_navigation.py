@@ -240,3 +240,25 @@ async def test_code_lenses(client: LanguageClient) -> None:
     assert (command.title, command.command) == ("Show graph", "glacier.showGraph")
     assert list(command.arguments or []) == [pipeline_uri, "shop"]
     assert lenses[0].range.start.line == position(client, "shop/pipeline.py", "Pipeline(").line
+
+
+async def test_task_used_as_annotation_stands_for_its_dataset(client: LanguageClient) -> None:
+    """An unsaved buffer (not on disk) takes part in the analysis too."""
+    text = (
+        "from glacier import task\n"
+        "from shop.tasks import clean\n\n\n"
+        "@task\n"
+        "def audit(orders: clean) -> None:\n"
+        "    return None\n"
+    )
+    open_file(client, "shop/audit.py", text)
+    line = text.splitlines()[5]
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=doc(client, "shop/audit.py"),
+            position=types.Position(5, line.index("clean") + 1),
+        )
+    )
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    assert "**Dataset** `clean_orders`" in result.contents.value
+    assert "Consumed by `audit`, `summarize`" in result.contents.value
