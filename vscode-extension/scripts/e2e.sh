@@ -75,8 +75,10 @@ export HOME="$RUN/home" XDG_CONFIG_HOME="$RUN/home/.config" XDG_DATA_HOME="$RUN/
 CS=("$CS_BIN" --auth none --bind-addr "127.0.0.1:$PORT" --disable-telemetry --disable-update-check
     --disable-workspace-trust --disable-getting-started-override --vscode-option enable-smoke-test-driver
     --extensions-dir "$RUN/ext" --user-data-dir "$RUN/data")
+# One deadline for the whole run (default 175 s): install, start and the browser part share it.
 t0=$(date +%s)
-PATH="$NODE24/bin:$PATH" timeout 60 "${CS[@]}" --install-extension "$VSIX" </dev/null | grep -v '^\s*$' || {
+DEADLINE=$(( t0 + ${GLACIER_E2E_BUDGET_S:-175} ))
+PATH="$NODE24/bin:$PATH" timeout 45 "${CS[@]}" --install-extension "$VSIX" </dev/null | grep -v '^\s*$' || {
   echo "e2e: installing $VSIX failed" >&2; exit 1; }
 PATH="$NODE24/bin:$PATH" setsid "${CS[@]}" "$RUN/workspace" </dev/null >"$RUN/code-server.log" 2>&1 &
 CS_PID=$!
@@ -88,6 +90,8 @@ done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "e2e: code-server did not answer on :$PORT" >&2; exit 1; }
 echo "e2e: code-server up on 127.0.0.1:$PORT after $(( $(date +%s) - t0 ))s; interpreter $PY"
 
-# The system node (>=18) runs the driver; the whole browser part is bounded.
-PW_CORE="$E2E/pw/node_modules/playwright-core" GLACIER_E2E_TIMEOUT_MS=${GLACIER_E2E_TIMEOUT_MS:-150000} \
-  timeout --kill-after=10 170 node "$EXT_DIR/test/e2e/drive.js" "http://127.0.0.1:$PORT" "$RUN/workspace" "$SUITE" "$RUN/harness" "$ARTIFACTS"
+# The system node (>=18) runs the driver, bounded by what is left of the deadline.
+left=$(( DEADLINE - $(date +%s) ))
+(( left > 30 )) || { echo "e2e: no time left for the browser run" >&2; exit 1; }
+PW_CORE="$E2E/pw/node_modules/playwright-core" GLACIER_E2E_TIMEOUT_MS=$(( (left - 8) * 1000 )) \
+  timeout --kill-after=5 "$left" node "$EXT_DIR/test/e2e/drive.js" "http://127.0.0.1:$PORT" "$RUN/workspace" "$SUITE" "$RUN/harness" "$ARTIFACTS"

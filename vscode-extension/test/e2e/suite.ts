@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyThemeFilter, contrastRatio, relativeLuminance, Rgb, ThemeName } from '../../src/theme';
 
-const EXTENSION_ID = 'glacier.glacier-vscode';
+const EXTENSION_ID = 'glacier.glacier';
 const ARTIFACTS = process.env.GLACIER_E2E_ARTIFACTS ?? '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
