@@ -247,10 +247,10 @@ def create_server() -> GlacierLanguageServer:
     async def pull_diagnostics(
         ls: GlacierLanguageServer, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
-        found = await ls.lookup(params.text_document.uri)
-        if found is None or ls.state is None:
+        path = uri_to_path(params.text_document.uri)
+        if ls.state is None or path is None or await ls.state.settle() is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        report = ls.state.diagnostics(found[1])
+        report = ls.state.diagnostics(path)
         if params.previous_result_id == report.result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
         return types.RelatedFullDocumentDiagnosticReport(

@@ -181,6 +181,18 @@ class AnalysisState:
             else:
                 return self.snapshot
 
+    async def settle(self) -> Snapshot | None:
+        """Wait (respecting the debounce) until no edit is pending, then return the snapshot:
+        for diagnostic pulls, which clients send after every keystroke."""
+        await self.indexed.wait()
+        while (
+            self._dirty
+            or self._lock.locked()
+            or (self._timer is not None and not self._timer.done())
+        ):
+            await asyncio.sleep(0.01)
+        return self.snapshot
+
     async def analyze(self) -> None:
         """Apply pending changes, analyse, and tell the listener what changed."""
         async with self._lock:
