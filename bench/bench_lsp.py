@@ -37,7 +37,7 @@ BIG_TASKS = 90  # 11 lines each + header/pipeline -> about 1,000 lines
 def module_text(index: int, tasks: int = 6) -> str:
     """A pipeline module: a chain of ``tasks`` tasks over ``tasks + 1`` datasets."""
     lines = ["from glacier import Dataset, Pipeline, compute, task", ""]
-    for n in range(tasks + 1):
+    for n in range(1, tasks + 1):
         lines.append(f'd{index}_{n} = Dataset("d{index}_{n}")')
     lines.append("")
     for n in range(tasks):

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -199,14 +200,22 @@ class AnalysisState:
             if not self.indexed.is_set():
                 return
             changes, self._dirty = self._dirty, {}
+            started = time.perf_counter()
             result = await self.run(self._apply_and_analyze, changes)
             if self._dirty:
                 return  # newer edits arrived meanwhile: their analysis publishes instead
+            analysed = time.perf_counter()
             previous = self.snapshot
             snapshot = self._snapshot(result)
             self.snapshot = snapshot
             changed = _changed(previous, snapshot)
         await self.listener(snapshot, changed)
+        logger.info(
+            "analysed %d change(s): analyzer %.1f ms, conversion and publishing %.1f ms",
+            len(changes),
+            (analysed - started) * 1000,
+            (time.perf_counter() - analysed) * 1000,
+        )
 
     def _apply_and_analyze(self, changes: dict[str, str | None]) -> AnalysisResult:
         for path, text in changes.items():
