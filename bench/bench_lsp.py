@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from lsprotocol import types
-from pytest_lsp import client_capabilities
 from pygls.protocol import default_converter
+from pytest_lsp import client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features
 
 BIG_TASKS = 90  # 11 lines each + header/pipeline -> about 1,000 lines
