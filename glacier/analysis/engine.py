@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -12,9 +13,17 @@ from glacier.analysis.cache import FactsCache, content_key
 from glacier.analysis.discover import ModuleNamer, discover
 from glacier.analysis.extract import ChunkMemo, DecodeError, decode, extract, light_facts
 from glacier.analysis.facts import FileFacts
-from glacier.analysis.resolve import ModuleSource, Resolution, Resolver, is_glacier_module
+from glacier.analysis.resolve import (
+    DatasetState,
+    ModuleOutput,
+    ModuleSource,
+    Resolution,
+    Resolver,
+    TaskState,
+    is_glacier_module,
+)
 from glacier.analysis.result import AnalysisResult, Reference, normalize
-from glacier.checks import Finding, project_findings, report
+from glacier.checks import Finding, FindingsMemo, project_findings, report
 from glacier.config import Settings, load_settings
 from glacier.graph import Input as GraphInput
 from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
@@ -103,6 +112,10 @@ class _Engine:
         self.failures: dict[str, str] = {}
         #: Per-file memo of parsed statements (the language server's incremental path).
         self.memos: dict[str, ChunkMemo] | None = None
+        self._outputs: dict[str, ModuleOutput] = {}
+        self._module_names: frozenset[str] = frozenset()
+        self._findings_memo: FindingsMemo | None = None
+        self._infos: dict[int, tuple[object, DatasetInfo | TaskInfo]] = {}
 
     def load(self, path: str, data: bytes | None) -> None:
         """(Re)load one file from ``data`` (or disk); ``None`` data and no file: forget it."""
@@ -187,6 +200,28 @@ class _Engine:
             entry.data = None
             self.cache.put(entry.key, "full", result)
 
+    def _project(self, resolution: Resolution) -> Project:
+        """The model; with memos on, infos of unchanged resolved objects are reused."""
+        if self.memos is None:
+            return _project(resolution)
+        names = {key: d.name for key, d in resolution.datasets.items()}
+        fresh: dict[int, tuple[object, DatasetInfo | TaskInfo]] = {}
+
+        def info(state: DatasetState | TaskState) -> DatasetInfo | TaskInfo:
+            hit = self._infos.get(id(state))
+            made = hit[1] if hit is not None and hit[0] is state else _info(state, names)
+            fresh[id(state)] = (state, made)
+            return made
+
+        datasets = sorted((info(d) for d in resolution.datasets.values()), key=_where)
+        tasks = sorted((info(t) for t in resolution.tasks.values()), key=_where)
+        self._infos = fresh
+        return Project(
+            tuple(d for d in datasets if isinstance(d, DatasetInfo)),
+            tuple(t for t in tasks if isinstance(t, TaskInfo)),
+            _pipelines(resolution),
+        )
+
     def analyze(self) -> AnalysisResult:
         names, needed = self.select()
         self.parse(needed)
@@ -221,17 +256,25 @@ class _Engine:
             taken[module] = path
             modules.append(ModuleSource(module, path, facts, is_package))
         try:
-            resolution = Resolver(modules).run()
+            previous = None
+            if self.memos is not None:
+                names_now = frozenset(m.name for m in modules)
+                if names_now == self._module_names:
+                    previous = self._outputs
+                self._module_names = names_now
+            resolution = Resolver(modules, previous).run()
+            if self.memos is not None:
+                self._outputs = resolution.outputs
             findings.extend(resolution.findings)
-            findings.extend(project_findings(resolution))
+            findings.extend(project_findings(resolution, self._findings_memo))
         except Exception as error:
             if strict():
                 raise
             self.failures["<project>"] = f"internal error while resolving the project: {error!r}"
-            resolution = Resolution([], {}, [], [], [])
+            resolution = Resolution({}, {}, [], [], [])
         diagnostics = report(findings, self.settings, suppressions)
         return AnalysisResult(
-            project=_project(resolution),
+            project=self._project(resolution),
             diagnostics=diagnostics,
             references=tuple(resolution.references),
             files=tuple(Path(p) for p in sorted(self.entries)),
@@ -252,41 +295,40 @@ def _where(item: DatasetInfo | TaskInfo) -> tuple[str, int, int]:
     return ("", 0, 0) if span is None else (span.filename, span.line, span.column)
 
 
-def _project(resolution: Resolution) -> Project:
-    datasets = tuple(
-        sorted(
-            (
-                DatasetInfo(d.name, d.variable, d.module, d.span, d.storage, d.schema)
-                for d in resolution.datasets
-            ),
-            key=_where,
+def _info(state: DatasetState | TaskState, names: Mapping[str, str]) -> DatasetInfo | TaskInfo:
+    if isinstance(state, DatasetState):
+        return DatasetInfo(
+            state.name, state.variable, state.module, state.span, state.storage, state.schema
         )
+    return TaskInfo(
+        state.id,
+        state.name,
+        state.module,
+        state.span,
+        tuple(GraphInput(p, names[i]) for p, i in state.inputs.items()),
+        names[state.output] if state.output is not None else None,
+        state.compute,
     )
-    names = [d.name for d in resolution.datasets]
-    tasks = tuple(
-        sorted(
-            (
-                TaskInfo(
-                    t.id,
-                    t.name,
-                    t.module,
-                    t.span,
-                    tuple(GraphInput(p, names[i]) for p, i in t.inputs.items()),
-                    names[t.output] if t.output is not None else None,
-                    t.compute,
-                )
-                for t in resolution.tasks.values()
-            ),
-            key=_where,
-        )
-    )
-    pipelines = tuple(
+
+
+def _pipelines(resolution: Resolution) -> tuple[PipelineInfo, ...]:
+    return tuple(
         PipelineInfo(p.name, p.variable, p.span, p.graph)
         for p in sorted(
             resolution.pipelines, key=lambda p: (p.span.filename, p.span.line, p.span.column)
         )
     )
-    return Project(datasets, tasks, pipelines)
+
+
+def _project(resolution: Resolution) -> Project:
+    names = {key: d.name for key, d in resolution.datasets.items()}
+    datasets = sorted((_info(d, names) for d in resolution.datasets.values()), key=_where)
+    tasks = sorted((_info(t, names) for t in resolution.tasks.values()), key=_where)
+    return Project(
+        tuple(d for d in datasets if isinstance(d, DatasetInfo)),
+        tuple(t for t in tasks if isinstance(t, TaskInfo)),
+        _pipelines(resolution),
+    )
 
 
 def analyze_paths(
@@ -320,6 +362,7 @@ class Workspace:
         self.settings = settings
         self._engine = _Engine(settings, FactsCache(self.root, enabled=False))
         self._engine.memos = {}
+        self._engine._findings_memo = {}
         self._overlays: dict[str, str] = {}
         self._dirty: set[str] = set()
         self._rediscover = True
@@ -340,6 +383,8 @@ class Workspace:
         self._engine.parse(needed)
         self._dirty.clear()
         self._rediscover = False
+        gc.collect()
+        gc.freeze()  # what indexing built lives as long as the workspace: never scan it again
 
     def _load(self, path: str) -> None:
         overlay = self._overlays.get(path)
@@ -366,13 +411,21 @@ class Workspace:
 
     def analyze(self) -> AnalysisResult:
         """Re-extract changed files only, then resolve and check the whole workspace."""
-        if self._rediscover:
-            self.index()
-        for path in sorted(self._dirty):
-            if path.endswith(".py") or path in self._engine.entries:
-                self._load(path)
-        self._dirty.clear()
-        return self._engine.analyze()
+        # An edit allocates a burst of short-lived objects; a full collection over the
+        # workspace's long-lived facts would cost more than the analysis itself.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if self._rediscover:
+                self.index()
+            for path in sorted(self._dirty):
+                if path.endswith(".py") or path in self._engine.entries:
+                    self._load(path)
+            self._dirty.clear()
+            return self._engine.analyze()
+        finally:
+            if enabled:
+                gc.enable()
 
 
 __all__ = ["AnalysisResult", "Reference", "Workspace", "analyze_paths"]

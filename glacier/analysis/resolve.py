@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,7 +75,8 @@ class VSym:
 
 @dataclass(frozen=True)
 class VDataset:
-    index: int
+    #: ``module:sequence``, stable while the declaring module is unchanged.
+    index: str
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ class TaskState:
     params: tuple[Param, ...]
     returns: Annotation | None
     compute: dict[str, Any] | None
-    inputs: dict[str, int] = field(default_factory=dict)
-    output: int | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
+    output: str | None = None
     pending: bool = False
     finalizing: bool = False
 
@@ -185,16 +186,34 @@ class PipelineState:
 
 
 @dataclass
+class ModuleOutput:
+    """What executing one module produced; reused while it and its imports are unchanged."""
+
+    source: ModuleSource
+    env: dict[str, Value]
+    deps: list[str] = field(default_factory=list)
+    datasets: list[tuple[str, DatasetState]] = field(default_factory=list)
+    tasks: list[TaskState] = field(default_factory=list)
+    pipelines: list[PipelineState] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+
+@dataclass
 class Resolution:
     """The result of resolving every module."""
 
-    datasets: list[DatasetState]
+    datasets: dict[str, DatasetState]
     tasks: dict[str, TaskState]
     pipelines: list[PipelineState]
     findings: list[Finding]
     references: list[Reference]
     #: Module -> its group of modules connected by imports (separate programs apart).
     components: dict[str, int] = field(default_factory=dict)
+    #: Per-module outputs, to pass as ``previous`` to the next resolver.
+    outputs: dict[str, ModuleOutput] = field(default_factory=dict)
+    #: Modules whose previous output was reused.
+    reused: set[str] = field(default_factory=set)
 
 
 def is_glacier_module(name: str) -> bool:
@@ -204,11 +223,19 @@ def is_glacier_module(name: str) -> bool:
 class Resolver:
     """Interprets every module's statements once."""
 
-    def __init__(self, modules: Sequence[ModuleSource]) -> None:
+    def __init__(
+        self,
+        modules: Sequence[ModuleSource],
+        previous: Mapping[str, ModuleOutput] | None = None,
+    ) -> None:
         self.modules = {m.name: m for m in modules}
+        self.previous = previous or {}
+        self.outputs: dict[str, ModuleOutput] = {}
+        self.reused: set[str] = set()
+        self.running: list[str] = []
         self.envs: dict[str, dict[str, Value]] = {}
         self.done: set[str] = set()
-        self.datasets: list[DatasetState] = []
+        self.datasets: dict[str, DatasetState] = {}
         self.tasks: dict[str, TaskState] = {}
         self.pipelines: list[PipelineState] = []
         self.findings: list[Finding] = []
@@ -232,18 +259,27 @@ class Resolver:
             self.findings,
             self.references,
             _components(list(self.modules), self.edges),
+            self.outputs,
+            self.reused,
         )
 
     def execute(self, name: str) -> dict[str, Value]:
         if self._current is not None:
             self.edges.append((self._current.name, name))
+            deps = self.outputs[self._current.name].deps
+            if name not in deps:
+                deps.append(name)
         env = self.envs.get(name)
         if env is not None:
             return env  # done, or running (a circular import sees the partial module)
+        source = self.modules[name]
+        if self.restore(name, source):
+            return self.envs[name]
         env = {}
         self.envs[name] = env
-        source = self.modules[name]
+        self.outputs[name] = ModuleOutput(source, env)
         previous, self._current = self._current, source
+        self.running.append(name)
         try:
             for statement in source.facts.statements:
                 self.statement(statement, env)
@@ -258,8 +294,48 @@ class Resolver:
             )
         finally:
             self._current = previous
+            self.running.pop()
         self.done.add(name)
         return env
+
+    def restore(self, name: str, source: ModuleSource) -> bool:
+        """Reuse the previous output of an unchanged module whose imports are unchanged."""
+        memo = self.previous.get(name)
+        if memo is None or memo.source.facts is not source.facts or memo.source != source:
+            return False
+        deps = list(dict.fromkeys(memo.deps))
+        if any(dep in self.running or dep == name for dep in deps):
+            return False  # part of an import cycle: execute it for real
+        self.envs[name] = memo.env
+        self.running.append(name)
+        try:
+            for dep in deps:
+                if dep not in self.modules:
+                    return self._unrestore(name)
+                self.execute(dep)
+                if dep not in self.reused:
+                    return self._unrestore(name)
+        finally:
+            self.running.pop()
+        self.outputs[name] = memo
+        self.reused.add(name)
+        self.done.add(name)
+        for dep in deps:
+            self.edges.append((name, dep))
+        for key, dataset in memo.datasets:
+            self.datasets[key] = dataset
+        for task in memo.tasks:
+            self.tasks[task.id] = task
+        self.pipelines.extend(memo.pipelines)
+        for finding in memo.findings:
+            self._seen.add((finding.rule.code, finding.span, finding.message))
+            self.findings.append(finding)
+        self.references.extend(memo.references)
+        return True
+
+    def _unrestore(self, name: str) -> bool:
+        del self.envs[name]
+        return False
 
     @property
     def current(self) -> ModuleSource:
@@ -270,11 +346,20 @@ class Resolver:
         path = (source or self.current).path
         return Span(path, pos[0], pos[1], pos[2], pos[3])
 
+    @property
+    def bucket(self) -> ModuleOutput:
+        return self.outputs[self.current.name]
+
     def report(self, finding: Finding) -> None:
         key = (finding.rule.code, finding.span, finding.message)
         if key not in self._seen:
             self._seen.add(key)
             self.findings.append(finding)
+            self.bucket.findings.append(finding)
+
+    def add_reference(self, reference: Reference) -> None:
+        self.references.append(reference)
+        self.bucket.references.append(reference)
 
     def reference(
         self,
@@ -284,9 +369,9 @@ class Resolver:
     ) -> None:
         if isinstance(value, VDataset):
             name = self.datasets[value.index].name
-            self.references.append(Reference(self.span(pos), "dataset", name, role))
+            self.add_reference(Reference(self.span(pos), "dataset", name, role))
         elif isinstance(value, VTask):
-            self.references.append(Reference(self.span(pos), "task", value.id, role))
+            self.add_reference(Reference(self.span(pos), "task", value.id, role))
 
     def dynamic(self, pos: Pos, what: str, skipped: str) -> None:
         self.report(Finding.of(DYNAMIC_CONSTRUCT, self.span(pos), what=what, skipped=skipped))
@@ -502,8 +587,11 @@ class Resolver:
         state = DatasetState(
             name, None, self.current.name, self.span(expr.pos), storage, has_storage, schema
         )
-        self.datasets.append(state)
-        return VDataset(len(self.datasets) - 1)
+        bucket = self.bucket
+        key = f"{self.current.name}:{len(bucket.datasets)}"
+        self.datasets[key] = state
+        bucket.datasets.append((key, state))
+        return VDataset(key)
 
     def storage(self, kind: str, expr: ECall) -> Value:
         cls = STORAGE_CLASSES[kind]
@@ -624,7 +712,8 @@ class Resolver:
             compute,
         )
         self.tasks[task_id] = task
-        self.references.append(Reference(task.name_span, "task", task_id, "declaration"))
+        self.bucket.tasks.append(task)
+        self.add_reference(Reference(task.name_span, "task", task_id, "declaration"))
         self.resolve_signature(task, final=False)
         env[statement.name] = VTask(task_id)
 
@@ -672,7 +761,7 @@ class Resolver:
 
     def annotation(
         self, task: TaskState, annotation: Annotation, param: Param | None, final: bool
-    ) -> int | Literal["pending"] | None:
+    ) -> str | Literal["pending"] | None:
         """The dataset an annotation names (its index), ``None``, or ``"pending"``."""
         value = self.evaluate(annotation.expr, task.env)
         subject = "The return annotation" if param is None else f"Parameter `{param.name}`"
@@ -767,7 +856,7 @@ class Resolver:
                 members.append(member)
                 spans.append(self.span(element.pos))
         nodes: dict[str, TaskNode] = {}
-        used: set[int] = set()
+        used: set[str] = set()
         for task_id in members:
             if task_id in nodes:
                 continue
@@ -788,6 +877,7 @@ class Resolver:
             name, None, self.current.name, span, tuple(nodes), graph, incomplete, tuple(spans)
         )
         self.pipelines.append(state)
+        self.bucket.pipelines.append(state)
         return VPipeline(len(self.pipelines) - 1)
 
     def element(self, value: Value, element: Expr) -> str | Literal[False] | None:

@@ -9,7 +9,8 @@ reaches users through `report`, the one place that applies suppression comments,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from glacier.checks import (
@@ -23,10 +24,9 @@ from glacier.checks import (
 from glacier.checks._context import PipelineContext
 from glacier.checks._finding import Finding
 from glacier.diagnostics import Diagnostic
-from glacier.model import Span
 
 if TYPE_CHECKING:
-    from glacier.analysis.resolve import PipelineState, Resolution, TaskState
+    from glacier.analysis.resolve import DatasetState, PipelineState, Resolution, TaskState
     from glacier.config import Settings
 
 __all__ = ["Finding", "PipelineContext", "project_findings", "report"]
@@ -35,51 +35,92 @@ __all__ = ["Finding", "PipelineContext", "project_findings", "report"]
 Suppressions = Mapping[str, Mapping[int, "frozenset[str] | None"]]
 
 
-def project_findings(resolution: Resolution) -> Iterator[Finding]:
-    """Findings that need the whole resolved project."""
+#: Findings by the identity of the resolved objects they were computed from.
+FindingsMemo = dict[tuple[int, ...], tuple[list[object], list[Finding]]]
+
+
+def project_findings(resolution: Resolution, memo: FindingsMemo | None = None) -> list[Finding]:
+    """Findings that need the whole resolved project.
+
+    ``memo`` (the language server's) keeps the findings of each pipeline and each group
+    of modules while the resolver hands back the very same objects for them.
+    """
+    fresh: FindingsMemo = {}
+    found: list[Finding] = []
+
+    def cached(inputs: list[object], compute: Callable[[], Iterable[Finding]]) -> None:
+        key = tuple(id(item) for item in inputs)
+        hit = memo.get(key) if memo is not None else None
+        if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
+            result = hit[1]
+        else:
+            result = list(compute())
+        fresh[key] = (inputs, result)
+        found.extend(result)
+
     tasks = resolution.tasks
     for pipeline in resolution.pipelines:
-        context = PipelineContext(
-            label=f"`{pipeline.name or pipeline.variable or 'pipeline'}`",
-            span=pipeline.span,
-            graph=pipeline.graph,
-            names={task_id: tasks[task_id].name for task_id in pipeline.members},
-            spans={task_id: tasks[task_id].span for task_id in pipeline.members},
-            incomplete=pipeline.incomplete,
-        )
-        yield from cycle.check(context)
-        yield from missing_producer.check(context)
-        yield from duplicate_producer.check(context)
+        members = [tasks[task_id] for task_id in pipeline.members]
+        cached([pipeline, *members], functools.partial(_pipeline_findings, pipeline, members))
     # Modules that never import each other are separate programs: judge each group alone.
     groups = resolution.components
-    datasets_of: dict[int, list[tuple[str, Span]]] = {}
-    for dataset in resolution.datasets:
-        datasets_of.setdefault(groups.get(dataset.module, -1), []).append(
-            (dataset.name, dataset.span)
-        )
+    datasets_of: dict[int, list[DatasetState]] = {}
+    for dataset in resolution.datasets.values():
+        datasets_of.setdefault(groups.get(dataset.module, -1), []).append(dataset)
     tasks_of: dict[int, list[TaskState]] = {}
     for task in tasks.values():
         tasks_of.setdefault(groups.get(task.module, -1), []).append(task)
     pipelines_of: dict[int, list[PipelineState]] = {}
     for pipeline in resolution.pipelines:
         pipelines_of.setdefault(groups.get(pipeline.module, -1), []).append(pipeline)
-    listed = {task_id for pipeline in resolution.pipelines for task_id in pipeline.members}
-    names = [d.name for d in resolution.datasets]
     for group in sorted(set(datasets_of) | set(tasks_of)):
-        declarations = datasets_of.get(group, [])
-        yield from duplicate_dataset_name.check(declarations)
+        datasets = datasets_of.get(group, [])
         members = tasks_of.get(group, [])
-        used: set[str] = set()
-        for task in members:
-            used.update(names[i] for i in task.inputs.values())
-            if task.output is not None:
-                used.add(names[task.output])
-        yield from unused_dataset.check(declarations, used)
         pipelines = pipelines_of.get(group, [])
-        complete = bool(pipelines) and not any(p.incomplete for p in pipelines)
-        yield from orphan_task.check(
-            [(t.id, t.name, t.span) for t in members], listed, has_pipeline=complete
+        cached(
+            [*datasets, None, *members, None, *pipelines],
+            functools.partial(_group_findings, resolution, datasets, members, pipelines),
         )
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
+    return found
+
+
+def _pipeline_findings(pipeline: PipelineState, members: list[TaskState]) -> Iterator[Finding]:
+    context = PipelineContext(
+        label=f"`{pipeline.name or pipeline.variable or 'pipeline'}`",
+        span=pipeline.span,
+        graph=pipeline.graph,
+        names={task.id: task.name for task in members},
+        spans={task.id: task.span for task in members},
+        incomplete=pipeline.incomplete,
+    )
+    yield from cycle.check(context)
+    yield from missing_producer.check(context)
+    yield from duplicate_producer.check(context)
+
+
+def _group_findings(
+    resolution: Resolution,
+    datasets: list[DatasetState],
+    members: list[TaskState],
+    pipelines: list[PipelineState],
+) -> Iterator[Finding]:
+    declarations = [(d.name, d.span) for d in datasets]
+    yield from duplicate_dataset_name.check(declarations)
+    everything = resolution.datasets
+    used: set[str] = set()
+    for task in members:
+        used.update(everything[i].name for i in task.inputs.values())
+        if task.output is not None:
+            used.add(everything[task.output].name)
+    yield from unused_dataset.check(declarations, used)
+    listed = {task_id for pipeline in pipelines for task_id in pipeline.members}
+    complete = bool(pipelines) and not any(p.incomplete for p in pipelines)
+    yield from orphan_task.check(
+        [(t.id, t.name, t.span) for t in members], listed, has_pipeline=complete
+    )
 
 
 def report(

@@ -43,3 +43,11 @@ def test_use_instead_triggers_nothing(rule: Rule, tmp_path: Path) -> None:
     _, good = _examples(rule)
     result = analyze(tmp_path, {"example.py": good})
     assert codes(result) == [], [(d.code, d.message) for d in result.diagnostics]
+
+
+def test_docs_rules_md_is_up_to_date() -> None:
+    from glacier.checks._docs import DOCS, render_rules_markdown
+
+    assert DOCS.read_text(encoding="utf-8") == render_rules_markdown(), (
+        "docs/rules.md is stale: run `python -m glacier.checks._docs`"
+    )
