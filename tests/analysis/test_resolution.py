@@ -91,7 +91,7 @@ def test_star_imports_type_checking_and_deferred_annotations(tmp_path: Path) -> 
 
                 pipeline = glacier.Pipeline([tidy, use])
             """,
-            "pkg/more.py": 'from glacier import Dataset, task\n'
+            "pkg/more.py": "from glacier import Dataset, task\n"
             'late = Dataset("late", storage=None)\n'
             "@task\ndef make() -> late: ...\n",
         },

@@ -97,3 +97,46 @@ def test_incremental_analysis_is_fast(tmp_path: Path) -> None:
         workspace.analyze()
     elapsed = (time.perf_counter() - start) / 5
     assert elapsed < 1.0  # generous: a smoke check, the benchmark measures it
+
+
+def test_incremental_results_equal_a_fresh_analysis(tmp_path: Path) -> None:
+    from glacier.analysis import analyze_paths
+
+    files = {
+        "shop/__init__.py": "",
+        "shop/datasets.py": 'from glacier import Dataset\nraw = Dataset("raw")\n'
+        'clean = Dataset("clean")\nout = Dataset("out")\n',
+        "shop/tasks.py": "from glacier import task\nfrom shop.datasets import raw, clean\n"
+        "@task\ndef extract() -> raw: ...\n@task\ndef tidy(x: raw) -> clean: ...\n",
+        "shop/flow.py": "from glacier import Pipeline\nfrom shop.tasks import extract, tidy\n"
+        "pipeline = Pipeline([extract, tidy])\n",
+        "other/solo.py": 'from glacier import Dataset\nalone = Dataset("alone")\n',
+    }
+    write_project(tmp_path, files)
+    settings = Settings(root=tmp_path)
+    workspace = Workspace(tmp_path, settings)
+    workspace.index()
+    edits = [
+        ("shop/tasks.py", files["shop/tasks.py"] + "@task\ndef report(x: clean) -> out: ...\n"),
+        (
+            "shop/flow.py",
+            files["shop/flow.py"]
+            .replace("tidy])", "tidy, report])")
+            .replace("import extract, tidy", "import extract, tidy, report"),
+        ),
+        ("shop/datasets.py", files["shop/datasets.py"].replace('"clean"', '"cleaned"')),
+        ("shop/tasks.py", "from glacier import task\n@task\ndef broken(:\n"),
+        ("shop/tasks.py", files["shop/tasks.py"]),
+        ("other/solo.py", 'from glacier import Dataset\nalone = Dataset("raw")\n'),
+    ]
+    for relative, text in edits:
+        (tmp_path / relative).write_text(text)
+        workspace.file_changed(tmp_path / relative)
+        incremental = workspace.analyze()
+        fresh = analyze_paths([tmp_path], settings, cache=False)
+        if "broken" in text:
+            assert "GLC000" in [d.code for d in incremental.diagnostics]
+            assert incremental.project.task("shop.tasks.tidy") is not None  # last good facts
+            continue
+        assert incremental.diagnostics == fresh.diagnostics
+        assert incremental.project.to_dict() == fresh.project.to_dict()
