@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = 20
 MODULES = 10
 
@@ -85,7 +86,8 @@ def run_mypy(root: Path, *args: str) -> tuple[float, float, str]:
         cwd=root,
         capture_output=True,
         text=True,
-        env={**os.environ, "GLACIER_STRICT": "1"},
+        # MYPYPATH: find `glacier` however it is installed (same for both variants).
+        env={**os.environ, "GLACIER_STRICT": "1", "MYPYPATH": str(REPO)},
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

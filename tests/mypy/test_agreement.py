@@ -170,7 +170,8 @@ def _mypy_findings(root: Path, args: list[str]) -> set[Finding]:
             sys.executable, "-m", "mypy", "--config-file", str(config), "--no-incremental",
             "--show-traceback", "--no-error-summary", *args,
         ],
-        cwd=root, env={**os.environ, "GLACIER_STRICT": "1"}, capture_output=True, text=True,
+        cwd=root, env={**os.environ, "GLACIER_STRICT": "1", "MYPYPATH": str(REPO)},
+        capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
     output = completed.stdout + completed.stderr
