@@ -8,6 +8,7 @@ case the server answers pulls and sends ``workspace/diagnostic/refresh`` when th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 import uuid
@@ -27,6 +28,8 @@ from glacier_lsp.state import AnalysisState, OpenDocument, Snapshot
 logger = logging.getLogger(__name__)
 
 WATCHED = ("**/*.py", "**/pyproject.toml")
+#: How long a request waits for the client's ``initialized`` notification.
+STARTUP_TIMEOUT = 30.0
 
 
 def _version() -> str:
@@ -62,6 +65,8 @@ class GlacierLanguageServer(LanguageServer):
         self.init_settings: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
         self.failures_logged: set[str] = set()
+        #: Set once ``initialized`` has created `state`.
+        self.started = asyncio.Event()
 
     # --- errors and logging: never a pop-up ----------------------------------------------------
 
@@ -123,6 +128,9 @@ class GlacierLanguageServer(LanguageServer):
             self.on_analysis,
             lambda error: self.report_server_error(error, "analysis"),
         )
+        self.started.set()
+        for uri in list(self.workspace.text_documents):  # opened before the state existed
+            self.document_changed(uri)
         configured = await self.fetch_configuration()
         if configured:
             self.client_settings = configured
@@ -211,12 +219,21 @@ class GlacierLanguageServer(LanguageServer):
     async def lookup(self, uri: str) -> tuple[Snapshot, str, LineIndex] | None:
         """The up-to-date snapshot, path and lines for a request about ``uri``."""
         path = uri_to_path(uri)
-        if self.state is None or path is None:
+        state = await self.ready_state()
+        if state is None or path is None:
             return None
-        snapshot = await self.state.flush()
+        snapshot = await state.flush()
         if snapshot is None:
             return None
-        return snapshot, path, self.state.lines(path)
+        return snapshot, path, state.lines(path)
+
+    async def ready_state(self) -> AnalysisState | None:
+        """The state, once ``initialized`` has created it (requests may arrive first)."""
+        try:
+            await asyncio.wait_for(self.started.wait(), STARTUP_TIMEOUT)
+        except asyncio.TimeoutError:
+            return None
+        return self.state
 
 
 def create_server() -> GlacierLanguageServer:
@@ -248,9 +265,10 @@ def create_server() -> GlacierLanguageServer:
         ls: GlacierLanguageServer, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
         path = uri_to_path(params.text_document.uri)
-        if ls.state is None or path is None or await ls.state.settle() is None:
+        state = await ls.ready_state()
+        if state is None or path is None or await state.settle() is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        report = ls.state.diagnostics(path)
+        report = state.diagnostics(path)
         if params.previous_result_id == report.result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
         return types.RelatedFullDocumentDiagnosticReport(
@@ -377,10 +395,11 @@ def create_server() -> GlacierLanguageServer:
     async def workspace_symbols(
         ls: GlacierLanguageServer, params: types.WorkspaceSymbolParams
     ) -> list[types.WorkspaceSymbol] | None:
-        snapshot = await ls.state.flush() if ls.state is not None else None
-        if snapshot is None or ls.state is None:
+        state = await ls.ready_state()
+        snapshot = await state.flush() if state is not None else None
+        if snapshot is None or state is None:
             return None
-        return features.workspace_symbols(snapshot.result.project, params.query, ls.state.location)
+        return features.workspace_symbols(snapshot.result.project, params.query, state.location)
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,

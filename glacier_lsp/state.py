@@ -99,6 +99,7 @@ class AnalysisState:
         self._dirty: dict[str, str | None] = {}
         self._timer: asyncio.Task[None] | None = None
         self._sleeping = False
+        self._can_analyze = False
         self._lock = asyncio.Lock()
         self._texts: dict[str, tuple[tuple[Any, ...], LineIndex]] = {}
         self.indexed = asyncio.Event()
@@ -118,9 +119,11 @@ class AnalysisState:
 
         try:
             await self.run(self.workspace.index, report)
+            self._can_analyze = True
+            await self.analyze()
         finally:
-            self.indexed.set()
-        await self.analyze()
+            self._can_analyze = True
+            self.indexed.set()  # requests stop waiting, even if indexing failed
 
     def close(self) -> None:
         if self._timer is not None:
@@ -197,8 +200,8 @@ class AnalysisState:
     async def analyze(self) -> None:
         """Apply pending changes, analyse, and tell the listener what changed."""
         async with self._lock:
-            if not self.indexed.is_set():
-                return
+            if not self._can_analyze:
+                return  # before indexing: `index` analyses once it is done
             changes, self._dirty = self._dirty, {}
             started = time.perf_counter()
             result = await self.run(self._apply_and_analyze, changes)
