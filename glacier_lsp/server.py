@@ -174,12 +174,15 @@ class GlacierLanguageServer(LanguageServer):
 
     async def index(self, state: AnalysisState) -> None:
         window = self.client_capabilities.window
-        if not (window and window.work_done_progress):
-            await state.index(lambda done, total: None)
-            return
         token = f"glacier-index-{uuid.uuid4()}"
         progress = self.work_done_progress
-        await progress.create_async(token)
+        try:
+            if not (window and window.work_done_progress):
+                raise RuntimeError("the client does not show progress")
+            await progress.create_async(token)
+        except Exception:  # noqa: BLE001 - index without a progress bar
+            await state.index(lambda done, total: None)
+            return
         progress.begin(token, types.WorkDoneProgressBegin(title="Glacier: indexing", percentage=0))
 
         def report(done: int, total: int) -> None:
