@@ -320,11 +320,12 @@ def _is_dataset_type(typ: Type) -> bool:
 
 
 def _is_error(typ: Type) -> bool:
-    """mypy already reported this annotation (e.g. a function used as a type)."""
+    """mypy already reported this annotation (an undefined name, a function as a type...)."""
     proper = get_proper_type(typ)
     if isinstance(proper, UnboundType):
         return True
-    return isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.from_error
+    # Only an explicit `Any` is the user's own annotation; other `Any`s come from errors.
+    return isinstance(proper, AnyType) and proper.type_of_any != TypeOfAny.explicit
 
 
 def _annotation_text(unanalyzed: Type | None, analyzed: Type) -> str:

@@ -281,15 +281,16 @@ def test_dmypy_follows_edits(project: Path) -> None:
 
 
 def test_plugin_version_reaches_mypy_cache_checks() -> None:
+    from mypy.options import Options
+    from mypy.plugin import ReportConfigContext
+
     from glacier import __version__ as glacier_version
 
     assert glacier_mypy.__version__.startswith(glacier_version)
     plugin_class = glacier_mypy.plugin("2.4.1")
     assert plugin_class is glacier_mypy.GlacierPlugin
-    data = plugin_class.report_config_data(  # type: ignore[arg-type]
-        None,
-        None,  # type: ignore[arg-type]
-    )
+    plugin = plugin_class(Options())
+    data = plugin.report_config_data(ReportConfigContext("m", "m.py", is_check=True))
     assert data == {"glacier_mypy": glacier_mypy.__version__}
 
 
