@@ -167,13 +167,40 @@ def _groups(tree: ast.Module) -> list[tuple[int, int, list[ast.stmt]]]:
     return groups
 
 
+def _header_only(lines: list[str], start: int, twins: list[ast.stmt]) -> str | None:
+    """A definition's decorators and signature with a stub body, when it spans lines.
+
+    Only module-level facts are recorded, never what a function body does, so its body
+    need not be parsed: this halves the work on modules full of tasks, and an edit inside
+    a body leaves the statement's text, and so its memo entry, unchanged.
+    """
+    if len(twins) != 1 or not isinstance(
+        twins[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    ):
+        return None
+    body = twins[0].body[0].lineno
+    header_end = twins[0].lineno
+    for child in ast.iter_child_nodes(twins[0]):
+        if child in twins[0].body:
+            continue
+        for node in ast.walk(child):
+            header_end = max(header_end, getattr(node, "end_lineno", None) or 0)
+    if body <= header_end or body <= start:
+        return None
+    first = lines[body - 1]
+    indent = first[: len(first) - len(first.lstrip())] or "    "
+    return "\n".join(lines[start - 1 : body - 1]) + f"\n{indent}...\n"
+
+
 def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, Any]:
     walker = _Walker(text)
     statements: list[Statement] = []
     modules: dict[str, cst.Module] = {}
     chunks: dict[tuple[str, int, bool], _Chunk] = {}
     for start, end, twins in _groups(tree):
-        source = "\n".join(walker.lines[start - 1 : end]) + "\n"
+        source = _header_only(walker.lines, start, twins) or (
+            "\n".join(walker.lines[start - 1 : end]) + "\n"
+        )
         key = (source, start, walker.future_annotations)
         chunk = memo.chunks.get(key)
         if chunk is None:
