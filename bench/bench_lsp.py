@@ -238,7 +238,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the analyzer per edit")
     args = parser.parse_args()
     env = {**os.environ, "GLACIER_LSP_DEBOUNCE": "0"}
-    asyncio.run(bench_latency(args.modules, args.edits, env))
+    if args.edits:
+        asyncio.run(bench_latency(args.modules, args.edits, env))
     if args.open:
         asyncio.run(bench_memory(args.open, env))
     if args.profile:

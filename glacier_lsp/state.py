@@ -120,7 +120,7 @@ class AnalysisState:
         try:
             await self.run(self.workspace.index, report)
             self._can_analyze = True
-            await self.analyze()
+            await self.analyze(force=True)
         finally:
             self._can_analyze = True
             self.indexed.set()  # requests stop waiting, even if indexing failed
@@ -154,7 +154,7 @@ class AnalysisState:
 
     async def update_settings(self, settings: Settings) -> None:
         await self.run(self.workspace.update_settings, settings)
-        await self.analyze()
+        await self.analyze(force=True)
 
     # --- debounce ------------------------------------------------------------------------------
 
@@ -197,11 +197,14 @@ class AnalysisState:
             await asyncio.sleep(0.01)
         return self.snapshot
 
-    async def analyze(self) -> None:
-        """Apply pending changes, analyse, and tell the listener what changed."""
+    async def analyze(self, force: bool = False) -> None:
+        """Apply pending changes, analyse, and tell the listener what changed (nothing to do
+        without changes, unless ``force``: after indexing or a settings change)."""
         async with self._lock:
             if not self._can_analyze:
                 return  # before indexing: `index` analyses once it is done
+            if not (self._dirty or force or self.snapshot is None):
+                return  # an earlier analysis took these changes already
             changes, self._dirty = self._dirty, {}
             started = time.perf_counter()
             result = await self.run(self._apply_and_analyze, changes)
