@@ -219,13 +219,15 @@ class GlacierLanguageServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         self.state.document_changed(OpenDocument(uri, path, document.version, document.source))
 
-    async def lookup(self, uri: str) -> tuple[Snapshot, str, LineIndex] | None:
-        """The up-to-date snapshot, path and lines for a request about ``uri``."""
+    async def lookup(self, uri: str, fresh: bool = True) -> tuple[Snapshot, str, LineIndex] | None:
+        """The snapshot, path and current lines for a request about ``uri``; ``fresh``: after
+        analysing pending edits (completion only needs names, so it skips that)."""
         path = uri_to_path(uri)
         state = await self.ready_state()
         if state is None or path is None:
             return None
-        snapshot = await state.flush()
+        await state.indexed.wait()
+        snapshot = await state.flush() if fresh or state.snapshot is None else state.snapshot
         if snapshot is None:
             return None
         return snapshot, path, state.lines(path)
@@ -406,12 +408,12 @@ def create_server() -> GlacierLanguageServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=[":", ">", "[", ",", " "]),
+        types.CompletionOptions(trigger_characters=[":", ">", "[", ","]),
     )
     async def completion(
         ls: GlacierLanguageServer, params: types.CompletionParams
     ) -> types.CompletionList | None:
-        found = await ls.lookup(params.text_document.uri)
+        found = await ls.lookup(params.text_document.uri, fresh=False)
         if found is None:
             return None
         snapshot, _, lines = found
