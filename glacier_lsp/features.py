@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lsprotocol import types
 
@@ -232,18 +232,34 @@ def rename_target(result: AnalysisResult, path: str, line: int, column: int) -> 
     return RenameTarget(dataset, dataset.variable, target.span)
 
 
-def rename_spans(result: AnalysisResult, path: str, line: int, column: int) -> list[Span]:
-    """The spans that spell the dataset variable at a position, across the workspace."""
+def rename_spans(
+    result: AnalysisResult, path: str, line: int, column: int, text_of: Callable[[Span], str]
+) -> list[Span]:
+    """The spans that spell the dataset variable at a position, across the workspace: plain
+    names, string annotations (``"raw"``), attributes (``ds.raw``) and imports (``raw as r``).
+
+    ``text_of`` gives the current source text of a one-line span.
+    """
     found = rename_target(result, path, line, column)
     if found is None:
         raise ValueError("only a dataset variable can be renamed here")
-    target = Target(DATASET, found.dataset.name, found.span)
-    return [
-        ref.span
-        for ref in references_of(result, target)
-        if ref.span.line == ref.span.end_line
-        and ref.span.end_column - ref.span.column == len(found.variable)
-    ]
+    variable = found.variable
+    spans: list[Span] = []
+    for ref in references_of(result, Target(DATASET, found.dataset.name, found.span)):
+        span = ref.span
+        if span.line != span.end_line:
+            continue
+        text = text_of(span)
+        if text in (f'"{variable}"', f"'{variable}'"):
+            span = replace(span, column=span.column + 1, end_column=span.end_column - 1)
+        elif text.endswith(f".{variable}"):
+            span = replace(span, column=span.end_column - len(variable))
+        elif text.startswith(f"{variable} as "):
+            span = replace(span, end_column=span.column + len(variable))
+        elif text != variable:
+            continue
+        spans.append(span)
+    return sorted(set(spans))
 
 
 # --- symbols -----------------------------------------------------------------------------------

@@ -381,7 +381,9 @@ def create_server() -> GlacierLanguageServer:
         if found is None or ls.state is None:
             return None
         snapshot, path, lines = found
-        spans = features.rename_spans(snapshot.result, path, *lines.point(params.position))
+        spans = features.rename_spans(
+            snapshot.result, path, *lines.point(params.position), ls.state.span_text
+        )
         if not params.new_name.isidentifier():
             raise ValueError(f"`{params.new_name}` is not a Python identifier")
         return ls.state.workspace_edit([(span, params.new_name) for span in spans])

@@ -262,6 +262,10 @@ class AnalysisState:
         document = self.documents.get(path_key(path))
         return document.uri if document is not None else path_to_uri(path)
 
+    def span_text(self, span: Span) -> str:
+        """The current text of a one-line span."""
+        return self.lines(span.filename).line(span.line - 1)[span.column - 1 : span.end_column - 1]
+
     def location(self, span: Span) -> types.Location:
         """An LSP location for a Glacier span."""
         return types.Location(self.uri(span.filename), self.lines(span.filename).range(span))

@@ -262,3 +262,28 @@ async def test_task_used_as_annotation_stands_for_its_dataset(client: LanguageCl
     assert result is not None and isinstance(result.contents, types.MarkupContent)
     assert "**Dataset** `clean_orders`" in result.contents.value
     assert "Consumed by `audit`, `summarize`" in result.contents.value
+
+
+async def test_rename_covers_strings_attributes_and_aliased_imports(client: LanguageClient) -> None:
+    text = (
+        "from glacier import task\n"
+        "from shop import datasets as ds\n"
+        "from shop.datasets import raw_orders, raw_orders as ro\n\n\n"
+        "@task\n"
+        'def again(a: "raw_orders", b: ds.raw_orders, c: ro) -> None:\n'
+        "    return None\n"
+    )
+    open_file(client, "shop/again.py", text)
+    line = text.splitlines()[6]
+    edit = await client.text_document_rename_async(
+        types.RenameParams(
+            text_document=doc(client, "shop/again.py"),
+            position=types.Position(6, line.index("raw_orders") + 2),
+            new_name="orders_raw",
+        )
+    )
+    assert edit is not None and edit.changes is not None
+    renamed = apply_edits(text, edit.changes[uri(client, "shop/again.py")])
+    assert "from shop.datasets import orders_raw, orders_raw as ro\n" in renamed
+    assert 'def again(a: "orders_raw", b: ds.orders_raw, c: ro) -> None:' in renamed
+    assert uri(client, "shop/tasks.py") in edit.changes
