@@ -76,9 +76,14 @@ def target_at(result: AnalysisResult, path: str, line: int, column: int) -> Targ
     declared += [
         Target(PIPELINE, pipeline_key(p), p.span)
         for p in project.pipelines
-        if p.span and _in_file(p.span, key) and contains(p.span, line, column)
+        if p.span and _in_file(p.span, key) and contains(_assignment(p, p.span), line, column)
     ]
     return min(declared, key=lambda t: _size(t.span)) if declared else None
+
+
+def _assignment(pipeline: PipelineInfo, span: Span) -> Span:
+    """``pipeline = Pipeline(``: the variable on the call's line counts as the pipeline too."""
+    return replace(span, column=1) if pipeline.variable else span
 
 
 def pipeline_key(pipeline: PipelineInfo) -> str:

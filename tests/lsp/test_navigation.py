@@ -63,6 +63,7 @@ async def test_hover_on_task_shows_compute_inputs_output(client: LanguageClient)
 
 async def test_hover_on_pipeline_lists_tasks_in_order(client: LanguageClient) -> None:
     text = await hover_text(client, "shop/pipeline.py", "Pipeline(")
+    assert text == await hover_text(client, "shop/pipeline.py", "pipeline =")
     assert text.index("`extract_orders`") < text.index("`clean`") < text.index("`summarize`")
     assert "`shop`" in text
 
