@@ -18,7 +18,7 @@ from glacier import __version__
 from glacier.analysis.facts import FileFacts
 
 #: Bump when extraction changes what it records.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 CACHE_DIR = ".glacier_cache"
 
 
@@ -55,10 +55,34 @@ class FactsCache:
         self.hits += 1
         return facts
 
-    def put(self, key: str, kind: str, facts: FileFacts) -> None:
+    def get_result(self, key: str) -> object | None:
+        """The whole previous result, if it was computed from exactly the same inputs."""
         if not self.enabled:
-            return
-        target = self._path(key, kind)
+            return None
+        try:
+            with (self.directory / "result").open("rb") as handle:
+                stored_key, result = pickle.load(handle)
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+        ):
+            return None
+        return result if stored_key == key else None
+
+    def put_result(self, key: str, result: object) -> None:
+        if self.enabled:
+            self._write(self.directory / "result", (key, result))
+
+    def put(self, key: str, kind: str, facts: FileFacts) -> None:
+        if self.enabled:
+            self._write(self._path(key, kind), facts)
+
+    def _write(self, target: Path, value: object) -> None:
         try:
             if not self.base.exists():
                 self.base.mkdir(parents=True, exist_ok=True)
@@ -70,7 +94,7 @@ class FactsCache:
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "wb") as stream:
-                    pickle.dump(facts, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, target)
             except BaseException:
                 os.unlink(temporary)

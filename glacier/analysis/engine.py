@@ -137,14 +137,9 @@ class _Engine:
         existing = self.entries.get(path)
         if existing is not None and existing.key == key:
             return
-        light = self.cache.get(key, "light")
-        if light is None:
-            light = light_facts(data)
-            self.cache.put(key, "light", light)
+        light = light_facts(data)  # a regex over the bytes: cheaper than a cache read
         entry = FileEntry(path, key, len(data), light)
-        entry.full = self.cache.get(key, "full")
-        if entry.full is None:
-            entry.data = data
+        entry.data = data
         self.entries[path] = entry
 
     def select(self) -> tuple[dict[str, tuple[str, bool]], set[str]]:
@@ -170,7 +165,15 @@ class _Engine:
         return names, needed_paths
 
     def parse(self, paths: Iterable[str]) -> None:
-        todo = [self.entries[p] for p in paths if self.entries[p].full is None]
+        todo = []
+        for path in paths:
+            entry = self.entries[path]
+            if entry.full is None:
+                entry.full = self.cache.get(entry.key, "full")
+            if entry.full is None:
+                todo.append(entry)
+            else:
+                entry.data = None
         if not todo:
             return
         datas: list[bytes] = [e.data or b"" for e in todo]
@@ -346,12 +349,31 @@ def analyze_paths(
     if settings is None:
         settings = load_settings(Path(paths[0]))
     files, problems = discover(paths, settings)
-    engine = _Engine(settings, FactsCache(settings.root, enabled=cache))
+    facts_cache = FactsCache(settings.root, enabled=cache)
+    engine = _Engine(settings, facts_cache)
     for file in files:
         engine.load(file, None)
     for problem in problems:
         engine.failures[problem] = problem
-    return engine.analyze()
+    # Nothing changed since the last run (same files, same bytes, same settings): reuse it.
+    inputs = repr(
+        (
+            sorted((path, entry.key) for path, entry in engine.entries.items()),
+            sorted(engine.failures.items()),
+            settings.select,
+            settings.ignore,
+            sorted((k, v.value) for k, v in settings.severity.items()),
+            settings.src,
+        )
+    )
+    key = content_key(inputs.encode("utf-8", "surrogateescape"))
+    previous = facts_cache.get_result(key)
+    if isinstance(previous, AnalysisResult):
+        return previous
+    result = engine.analyze()
+    if not result.failures:
+        facts_cache.put_result(key, result)
+    return result
 
 
 class Workspace:

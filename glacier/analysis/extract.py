@@ -10,14 +10,28 @@ one that rejects it gives the GLC000 position.
 from __future__ import annotations
 
 import ast
+import importlib
 import io
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+
+    class _Lazy(ModuleType):
+        """libcst, imported on first use: a run whose facts are all cached never needs it."""
+
+        def __getattr__(self, name: str) -> Any:
+            module = importlib.import_module("libcst")
+            globals()["cst"] = module
+            return getattr(module, name)
+
+    cst = _Lazy("libcst")
 
 from glacier.analysis.facts import (
     NO_POS,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # imported where needed: only a pipeline with a cycle pays for networkx
+    import networkx as nx
 
 
 def topological_order(count: int, successors: Sequence[Sequence[int]]) -> list[int] | None:
@@ -54,6 +56,8 @@ def find_cycles(count: int, successors: Sequence[Sequence[int]]) -> list[list[in
     >>> find_cycles(4, [[1], [2], [0], [3]])
     [[0, 1, 2], [3]]
     """
+    import networkx as nx
+
     graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(range(count))
     for source, targets in enumerate(successors):

@@ -77,7 +77,7 @@ def test_warnings_only_exit_zero(project: Path, capsys: pytest.CaptureFixture[st
 def test_text_output_has_source_and_caret(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(project, "--no-cache", capsys=capsys)
+    _, out, _ = run(project, "--no-cache", capsys=capsys)
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if " GLC002 " in line)
     assert lines[header].startswith("flow.py:12:12: GLC002 Dataset `raw` is consumed by `tidy`")
@@ -196,7 +196,7 @@ def test_cache_hit_and_no_cache(project: Path) -> None:
     second = _Engine(settings, cache)
     second.load(str(project / "flow.py"), None)
     assert second.analyze().diagnostics == first.analyze().diagnostics
-    assert cache.hits == 2 and cache.misses == 0
+    assert cache.hits == 1 and cache.misses == 0
     disabled = FactsCache(project / "elsewhere", enabled=False)
     third = _Engine(settings, disabled)
     third.load(str(project / "flow.py"), None)
@@ -244,7 +244,7 @@ def test_internal_failure_is_a_message(
 
     monkeypatch.delenv("GLACIER_STRICT", raising=False)
     monkeypatch.setattr(engine, "full_facts", explode)
-    code, out, err = run(project, "--no-cache", capsys=capsys)
+    code, _, err = run(project, "--no-cache", capsys=capsys)
     assert "internal error: RuntimeError: boom" in err
     assert code == 2
     assert "Traceback" not in err
