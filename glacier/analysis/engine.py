@@ -115,6 +115,7 @@ class _Engine:
         self._outputs: dict[str, ModuleOutput] = {}
         self._module_names: frozenset[str] = frozenset()
         self._findings_memo: FindingsMemo | None = None
+        self._selected: tuple[object, dict[str, tuple[str, bool]], frozenset[str]] | None = None
         self._infos: dict[int, tuple[object, DatasetInfo | TaskInfo]] = {}
 
     def load(self, path: str, data: bytes | None) -> None:
@@ -144,6 +145,20 @@ class _Engine:
 
     def select(self) -> tuple[dict[str, tuple[str, bool]], set[str]]:
         """Module names, and the paths that need a full parse (cheap fixpoint)."""
+        signature = (
+            self.settings.src,
+            tuple(
+                (path, entry.light.imports, entry.light.mentions_glacier)
+                for path, entry in sorted(self.entries.items())
+            ),
+        )
+        if self._selected is not None and self._selected[0] == signature:
+            return self._selected[1], set(self._selected[2])
+        names, needed = self._select()
+        self._selected = (signature, names, frozenset(needed))
+        return names, needed
+
+    def _select(self) -> tuple[dict[str, tuple[str, bool]], set[str]]:
         namer = ModuleNamer(self.settings.src)
         names: dict[str, tuple[str, bool]] = {}
         for path in sorted(self.entries):
