@@ -53,6 +53,7 @@ from glacier.analysis.facts import (
     SExpr,
     SFrom,
     SImport,
+    SInnerCall,
     SNote,
     Statement,
 )
@@ -206,6 +207,28 @@ def _header_only(lines: list[str], start: int, twins: list[ast.stmt]) -> str | N
     return "\n".join(lines[start - 1 : body - 1]) + f"\n{indent}...\n"
 
 
+def _inner_pipelines(walker: _Walker, twins: list[ast.stmt]) -> Iterator[SInnerCall]:
+    """``Pipeline(...)`` calls inside module-level function bodies (found by name)."""
+    for twin in twins:
+        if not isinstance(twin, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for statement in twin.body:
+            for node in ast.walk(statement):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                if isinstance(func, ast.Name) and func.id == "Pipeline":
+                    callee: Expr = EName(func.id, walker.pos(func))
+                elif isinstance(func, ast.Attribute) and func.attr == "Pipeline":
+                    base = func.value
+                    if not isinstance(base, ast.Name):
+                        continue
+                    callee = EAttr(EName(base.id, walker.pos(base)), func.attr, walker.pos(func))
+                else:
+                    continue
+                yield SInnerCall(callee, twin.name, walker.pos(node))
+
+
 def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, Any]:
     walker = _Walker(text)
     statements: list[Statement] = []
@@ -248,6 +271,7 @@ def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, A
                 walker.all_names = chunk.all_names
         chunks[key] = chunk
         statements.extend(chunk.statements)
+        statements.extend(_inner_pipelines(walker, twins))
     memo.modules = modules
     memo.chunks = chunks
     return {

@@ -190,7 +190,16 @@ class SNote:
     pos: Pos
 
 
-Statement = SImport | SFrom | SAssign | SBind | SDef | SExpr | SDelete | SNote
+@dataclass(frozen=True)
+class SInnerCall:
+    """A call of a name such as ``Pipeline`` inside a function body (bodies are not followed)."""
+
+    func: Expr
+    function: str
+    pos: Pos
+
+
+Statement = SImport | SFrom | SAssign | SBind | SDef | SExpr | SDelete | SNote | SInnerCall
 
 
 @dataclass(frozen=True)

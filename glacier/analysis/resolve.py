@@ -34,6 +34,7 @@ from glacier.analysis.facts import (
     SExpr,
     SFrom,
     SImport,
+    SInnerCall,
     SNote,
     Statement,
     expr_text,
@@ -197,6 +198,8 @@ class ModuleOutput:
     pipelines: list[PipelineState] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    #: The module builds a pipeline inside a function, which the analyzer does not follow.
+    hidden_pipelines: bool = False
 
 
 @dataclass
@@ -396,6 +399,14 @@ class Resolver:
                 env.pop(name, None)
         elif isinstance(statement, SNote):
             self.dynamic(statement.pos, statement.what, statement.skipped)
+        elif isinstance(statement, SInnerCall):
+            if self.evaluate(statement.func, env) == VSym("Pipeline"):
+                self.dynamic(
+                    statement.pos,
+                    f"a `Pipeline(...)` built inside function `{statement.function}`",
+                    "it (pipelines are read where a module builds them at import)",
+                )
+                self.bucket.hidden_pipelines = True
 
     def assign(self, statement: SAssign, env: dict[str, Value]) -> None:
         value = self.evaluate(statement.value, env)

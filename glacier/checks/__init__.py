@@ -73,13 +73,20 @@ def project_findings(resolution: Resolution, memo: FindingsMemo | None = None) -
     pipelines_of: dict[int, list[PipelineState]] = {}
     for pipeline in resolution.pipelines:
         pipelines_of.setdefault(groups.get(pipeline.module, -1), []).append(pipeline)
+    hidden = {
+        groups.get(name, -1)
+        for name, output in resolution.outputs.items()
+        if output.hidden_pipelines
+    }
     for group in sorted(set(datasets_of) | set(tasks_of)):
         datasets = datasets_of.get(group, [])
         members = tasks_of.get(group, [])
         pipelines = pipelines_of.get(group, [])
         cached(
-            [*datasets, None, *members, None, *pipelines],
-            functools.partial(_group_findings, resolution, datasets, members, pipelines),
+            [*datasets, None, *members, None, *pipelines, group in hidden],
+            functools.partial(
+                _group_findings, resolution, datasets, members, pipelines, group in hidden
+            ),
         )
     if memo is not None:
         memo.clear()
@@ -106,6 +113,7 @@ def _group_findings(
     datasets: list[DatasetState],
     members: list[TaskState],
     pipelines: list[PipelineState],
+    hidden: bool,
 ) -> Iterator[Finding]:
     declarations = [(d.name, d.span) for d in datasets]
     yield from duplicate_dataset_name.check(declarations)
@@ -117,7 +125,7 @@ def _group_findings(
             used.add(everything[task.output].name)
     yield from unused_dataset.check(declarations, used)
     listed = {task_id for pipeline in pipelines for task_id in pipeline.members}
-    complete = bool(pipelines) and not any(p.incomplete for p in pipelines)
+    complete = bool(pipelines) and not hidden and not any(p.incomplete for p in pipelines)
     yield from orphan_task.check(
         [(t.id, t.name, t.span) for t in members], listed, has_pipeline=complete
     )

@@ -321,3 +321,42 @@ def test_string_annotations(tmp_path: Path) -> None:
         ),
     ]
     assert result.project.task("plain.use").inputs[0].dataset == "later"  # type: ignore[union-attr]
+
+
+def test_pipelines_inside_functions(tmp_path: Path) -> None:
+    result = analyze(
+        tmp_path,
+        {
+            "flow.py": """
+                import glacier
+                from glacier import Dataset, task
+
+                raw = Dataset("raw")
+                clean = Dataset("clean")
+
+
+                @task
+                def extract() -> raw: ...
+
+
+                @task
+                def tidy(x: raw) -> clean: ...
+
+
+                listed = glacier.Pipeline([extract])
+
+
+                def build():
+                    return glacier.Pipeline([extract, tidy])
+            """,
+            "other.py": """
+                from glacier import Dataset
+                from sklearn.pipeline import Pipeline
+
+                def model():
+                    return Pipeline([])
+            """,
+        },
+    )
+    # The hidden pipeline may list `tidy`: no orphan warning is guessed.
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [("GLC011", 21)]
