@@ -193,7 +193,9 @@ class _Engine:
             return
         datas: list[bytes] = [e.data or b"" for e in todo]
         results: list[FileFacts | str]
-        if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1 and self.memos is None:
+        memos = self.memos
+        first_time = memos is None or not any(e.path in memos for e in todo)
+        if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1 and first_time:
             workers = min(os.cpu_count() or 1, 8, len(todo))
             order = sorted(range(len(todo)), key=lambda i: -todo[i].size)
             with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -201,8 +203,7 @@ class _Engine:
             results = [done[0]] * len(todo)
             for position, index in enumerate(order):
                 results[index] = done[position]
-        elif self.memos is not None:
-            memos = self.memos
+        elif memos is not None:
             results = [
                 _extract_job(d, memos.setdefault(e.path, ChunkMemo()))
                 for d, e in zip(datas, todo, strict=True)
