@@ -675,11 +675,29 @@ class GlacierPlugin(Plugin):
         return None
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
-        # Asked for every name in every annotation (typeshed included): one dict lookup.
+        # Asked for every name in every annotation (typeshed included), so the common
+        # case (a module-level name that is neither a dataset nor a task) is two dict
+        # look-ups and an isinstance check.
         try:
-            if self.lookup_alias(fullname) is not None:
+            modules = self._modules
+            if modules is None:
+                return None
+            module, _, name = fullname.rpartition(".")
+            tree = modules.get(module)
+            if tree is None:
+                if not module or self.lookup_alias(fullname) is None:  # a class attribute?
+                    return None
                 return _guarded(_dataset_annotation(self, fullname), _any_type)
-            if _task_output(self.lookup_node(fullname)) is not None:
+            names = tree.names
+            hidden = names.get(name + ALIAS_SUFFIX)
+            if hidden is not None and isinstance(hidden.node, TypeAlias):
+                return _guarded(_dataset_annotation(self, fullname), _any_type)
+            symbol = names.get(name)
+            if (
+                symbol is not None
+                and isinstance(symbol.node, Decorator)
+                and _task_output(symbol.node) is not None
+            ):
                 # A task stands for the dataset it produces.
                 return _guarded(_task_annotation(self, fullname), _any_type)
         except Exception:
