@@ -36,8 +36,10 @@ from mypy.nodes import (
     GDEF,
     MDEF,
     AssignmentStmt,
+    Block,
     BytesExpr,
     CallExpr,
+    ClassDef,
     ComplexExpr,
     ConditionalExpr,
     Context,
@@ -45,7 +47,9 @@ from mypy.nodes import (
     DictExpr,
     Expression,
     FloatExpr,
+    ForStmt,
     FuncDef,
+    IfStmt,
     IndexExpr,
     IntExpr,
     LambdaExpr,
@@ -58,12 +62,16 @@ from mypy.nodes import (
     RefExpr,
     SetExpr,
     StarExpr,
+    Statement,
     StrExpr,
     SymbolTableNode,
+    TryStmt,
     TupleExpr,
     TypeAlias,
     TypeInfo,
     Var,
+    WhileStmt,
+    WithStmt,
 )
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -161,9 +169,7 @@ def _argument(call: CallExpr, keyword: str, position: int) -> Expression | None:
     for index, (kind, name) in enumerate(zip(call.arg_kinds, call.arg_names, strict=True)):
         if kind == ARG_NAMED and name == keyword:
             return call.args[index]
-    positional = [
-        call.args[i] for i, kind in enumerate(call.arg_kinds) if kind == ARG_POS
-    ]
+    positional = [call.args[i] for i, kind in enumerate(call.arg_kinds) if kind == ARG_POS]
     if position < len(positional):
         return positional[position]
     return None
@@ -292,9 +298,7 @@ def _names_task_decorator(expr: Expression) -> bool:
     return isinstance(expr, RefExpr) and expr.fullname == TASK_DECORATOR
 
 
-def _task_annotation(
-    plugin: GlacierPlugin, fullname: str
-) -> Callable[[AnalyzeTypeContext], Type]:
+def _task_annotation(plugin: GlacierPlugin, fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
     def analyze(ctx: AnalyzeTypeContext) -> Type:
         output = _task_output(plugin.lookup_node(fullname))
         if output is None or output.alias is None:
@@ -582,13 +586,8 @@ class _PipelineReader:
         if name:
             return f"`{name}`"
         module = self.current_module()
-        if module is not None:
-            for statement in module.defs:
-                if isinstance(statement, AssignmentStmt) and statement.rvalue is self.ctx.context:
-                    for lvalue in statement.lvalues:
-                        if isinstance(lvalue, NameExpr):
-                            return f"`{lvalue.name}`"
-        return "`pipeline`"
+        variable = _assigned_name(module.defs, self.ctx.context) if module is not None else None
+        return f"`{variable or 'pipeline'}`"
 
     def report(self, name: str | None) -> None:
         external = {d.name for d in self.datasets.values() if d.storage}
@@ -608,6 +607,44 @@ def _ref_name(item: RefExpr) -> str:
     if isinstance(item, (NameExpr, MemberExpr)):
         return item.name
     return item.fullname.rpartition(".")[2] or "element"
+
+
+def _assigned_name(statements: Sequence[Statement], value: Context) -> str | None:
+    """The variable that ``value`` is assigned to, searching nested blocks (statements only)."""
+    for statement in statements:
+        if isinstance(statement, AssignmentStmt):
+            if statement.rvalue is value:
+                for lvalue in statement.lvalues:
+                    if isinstance(lvalue, (NameExpr, MemberExpr)):
+                        return lvalue.name
+            continue
+        blocks: list[Block] = []
+        if isinstance(statement, ClassDef):
+            blocks.append(statement.defs)
+        elif isinstance(statement, FuncDef):
+            blocks.append(statement.body)
+        elif isinstance(statement, Decorator):
+            blocks.append(statement.func.body)
+        elif isinstance(statement, (IfStmt, WhileStmt, ForStmt, WithStmt, TryStmt)):
+            blocks.extend(block for block in _nested_blocks(statement) if isinstance(block, Block))
+        for block in blocks:
+            found = _assigned_name(block.body, value)
+            if found is not None:
+                return found
+    return None
+
+
+def _nested_blocks(statement: Statement) -> list[object]:
+    """The nested blocks of a compound statement."""
+    if isinstance(statement, IfStmt):
+        return [*statement.body, statement.else_body]
+    if isinstance(statement, (WhileStmt, ForStmt)):
+        return [statement.body, statement.else_body]
+    if isinstance(statement, WithStmt):
+        return [statement.body]
+    if isinstance(statement, TryStmt):
+        return [statement.body, *statement.handlers, statement.else_body, statement.finally_body]
+    return []
 
 
 def _is_task_type(typ: ProperType) -> bool:
