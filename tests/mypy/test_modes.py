@@ -294,6 +294,32 @@ def test_plugin_version_reaches_mypy_cache_checks() -> None:
     assert data == {"glacier_mypy": glacier_mypy.__version__}
 
 
+def test_changed_plugin_invalidates_the_cache(tmp_path: Path) -> None:
+    """A new plugin version (or any edit of its entry module) makes mypy drop its cache."""
+    plugin = tmp_path / "glacier_plugin_copy.py"
+    plugin.write_text(Path(glacier_mypy.__file__).read_text())
+    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = glacier_plugin_copy.py\n")
+    (tmp_path / "m.py").write_text(
+        "from glacier import Dataset\nx = Dataset('x')\ndef f(a: x) -> None: ...\n"
+    )
+
+    def log() -> str:
+        completed = subprocess.run(
+            [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "-v",
+             "--cache-dir", str(tmp_path / ".cache"), "m.py"],
+            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        return completed.stderr
+
+    log()
+    assert "Metadata fresh for m:" in log()
+    text = plugin.read_text()
+    assert text.count("\n__version__ = ") == 1
+    plugin.write_text(text.replace("\n__version__ = ", '\n__version__ = "next-" + '))
+    assert "Metadata abandoned for m: plugins differ" in log()
+
+
 def test_guard_swallows_errors_unless_strict(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(ctx: int) -> int:
         raise RuntimeError("plugin bug")
