@@ -298,6 +298,14 @@ class _Engine:
             references=tuple(resolution.references),
             files=tuple(Path(p) for p in sorted(self.entries)),
             failures=tuple(self.failures[k] for k in sorted(self.failures)),
+            imports={
+                output.source.path: tuple(
+                    resolution.outputs[dep].source.path
+                    for dep in output.deps
+                    if dep in resolution.outputs
+                )
+                for output in resolution.outputs.values()
+            },
         )
 
 

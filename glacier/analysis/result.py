@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +39,23 @@ class AnalysisResult:
     files: tuple[Path, ...]
     #: Files that could not be analysed at all (unreadable, internal error), as messages.
     failures: tuple[str, ...] = ()
+    #: File -> the project files it imports (directly), as resolved.
+    imports: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def importers_of(self, paths: Iterable[str | Path]) -> set[str]:
+        """``paths`` and every file that imports one of them, directly or not."""
+        affected = {normalize(p) for p in paths}
+        reverse: dict[str, set[str]] = {}
+        for importer, imported in self.imports.items():
+            for target in imported:
+                reverse.setdefault(target, set()).add(importer)
+        todo = list(affected)
+        while todo:
+            for importer in reverse.get(todo.pop(), ()):
+                if importer not in affected:
+                    affected.add(importer)
+                    todo.append(importer)
+        return affected
 
     def diagnostics_for(self, path: Path) -> tuple[Diagnostic, ...]:
         """The diagnostics located in ``path``."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from glacier.cli.exit_codes import ExitCode
+from glacier.config import Settings
 from glacier.outputs.diagnostics import FORMATS, RenderContext, render
 from glacier.rules import Severity
 
@@ -38,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--select", action="append", metavar="RULES", help="only these rules (codes or names)"
     )
     parser.add_argument("--ignore", action="append", metavar="RULES", help="skip these rules")
+    parser.add_argument(
+        "--whole-project",
+        action="store_true",
+        help="analyse the whole project; report what is in PATHs and the errors of files that "
+        "import them (the pre-commit hook)",
+    )
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -70,13 +77,36 @@ def run(args: argparse.Namespace) -> ExitCode:
         for path in missing:
             print(f"glacier: error: {path}: no such file or directory", file=sys.stderr)
         return ExitCode.ERROR
-    result = analyze_paths(paths, settings, cache=not args.no_cache)
+    if args.whole_project:
+        result = analyze_paths([settings.root], settings, cache=not args.no_cache)
+        given = {
+            file
+            for file in discover_files(paths, settings)
+            if any(file == str(f) for f in result.files)
+        }
+        affected = result.importers_of(given)
+        diagnostics = tuple(
+            d
+            for d in result.diagnostics
+            if d.span.filename in given
+            or (d.span.filename in affected and d.severity is Severity.ERROR)
+        )
+    else:
+        result = analyze_paths(paths, settings, cache=not args.no_cache)
+        diagnostics = result.diagnostics
     for failure in result.failures:
         print(f"glacier: error: {failure}", file=sys.stderr)
     context = RenderContext(cwd=Path.cwd(), color=_use_color(args.color))
-    sys.stdout.write(render(args.output_format, result.diagnostics, context))
-    if any(d.severity is Severity.ERROR for d in result.diagnostics):
+    sys.stdout.write(render(args.output_format, diagnostics, context))
+    if any(d.severity is Severity.ERROR for d in diagnostics):
         return ExitCode.PROBLEMS
-    if result.failures and not result.diagnostics:
+    if result.failures and not diagnostics:
         return ExitCode.ERROR
     return ExitCode.OK
+
+
+def discover_files(paths: list[Path], settings: Settings) -> list[str]:
+    from glacier.analysis.discover import discover
+
+    files, _ = discover(paths, settings)
+    return files
