@@ -248,3 +248,31 @@ def test_internal_failure_is_a_message(
     assert "internal error: RuntimeError: boom" in err
     assert code == 2
     assert "Traceback" not in err
+
+
+def test_whole_project_reports_the_files_and_their_importers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.glacier]\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "datasets.py").write_text(
+        'from glacier import Dataset\nraw = Dataset("raw")\nunused = Dataset("unused")\n'
+    )
+    (tmp_path / "shop" / "flow.py").write_text(
+        "from glacier import Pipeline, task\nfrom shop.datasets import raw\n"
+        "@task\ndef use(x: raw) -> None: ...\npipeline = Pipeline([use])\n"
+    )
+    (tmp_path / "other.py").write_text(BROKEN)
+    code, out, _ = run(
+        tmp_path,
+        "--no-cache",
+        "--whole-project",
+        "--output-format",
+        "json",
+        "shop/datasets.py",
+        capsys=capsys,
+    )
+    found = sorted((d["filename"], d["code"]) for d in json.loads(out))
+    assert found == [("shop/datasets.py", "GLC008"), ("shop/flow.py", "GLC002")]
+    assert code == 1
