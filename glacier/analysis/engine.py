@@ -388,6 +388,7 @@ def analyze_paths(
             settings.ignore,
             sorted((k, v.value) for k, v in settings.severity.items()),
             settings.src,
+            os.getcwd(),  # messages show paths relative to it
         )
     )
     key = content_key(inputs.encode("utf-8", "surrogateescape"))
