@@ -515,10 +515,7 @@ class _Walker:
         pos = self.pos(twin)
         expr = self.expr(node.annotation, twin)
         if isinstance(expr, EConst) and isinstance(expr.value, str):
-            if self.future_annotations:
-                # Deferred, the annotation is the text `"raw"`: evaluated once (as the
-                # runtime does) it is the string 'raw', not a dataset.
-                return Annotation(expr, True, pos)
+            # `-> "raw"` means `raw`, deferred or not (typing.get_type_hints agrees).
             return Annotation(self.string_annotation(expr.value, pos), True, pos)
         return Annotation(expr, self.future_annotations, pos)
 

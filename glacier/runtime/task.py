@@ -142,9 +142,13 @@ class Task(Generic[P, R]):
             return annotation
         try:
             # The user's own annotation, evaluated as Python would (typing.get_type_hints does too).
-            return eval(annotation, self.fn.__globals__, self._namespace)
+            value = eval(annotation, self.fn.__globals__, self._namespace)
+            # Under `from __future__ import annotations`, `-> "raw"` arrives as "'raw'".
+            if isinstance(value, str):
+                value = eval(value, self.fn.__globals__, self._namespace)
         except NameError:
             return _Unresolved(annotation)
+        return value
 
     def _not_a_dataset(self, parameter: str, what: str) -> Problem:
         subject = "The return annotation" if parameter == _RETURN else f"Parameter `{parameter}`"

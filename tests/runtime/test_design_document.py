@@ -285,6 +285,20 @@ def test_string_annotations_and_forward_references(load_module: Loader, tmp_path
     assert module.consume.inputs == {"value": module.later}
 
 
+def test_quoted_annotations_under_future_import(load_module: Loader, tmp_path: Path) -> None:
+    path = tmp_path / "quoted.py"
+    path.write_text(
+        "from __future__ import annotations\n"
+        "from glacier import Dataset, task\n"
+        'raw = Dataset("raw")\n'
+        "@task\n"
+        'def quoted(x: "raw") -> "raw": ...\n'
+    )
+    module = load_module(path)
+    assert module.quoted.output is module.raw
+    assert module.quoted.inputs == {"x": module.raw}
+
+
 def test_configuration_parameters_with_defaults_are_not_inputs() -> None:
     raw = Dataset("raw_cfg")
 
