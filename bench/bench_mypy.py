@@ -24,6 +24,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -201,6 +202,10 @@ def main() -> None:
     warm_ratio = warm["plugin"][0] / warm["baseline"][0]
     print(f"ratio plugin/baseline: cold wall {wall_ratio:.3f}, cold CPU {cpu_ratio:.3f} "
           f"(target <= 1.10), warm wall {warm_ratio:.3f}")  # fmt: skip
+    # Each plugin run next to its baseline run: less sensitive to a machine's changing load.
+    pairs = sorted(p[1] / b[1] for p, b in zip(cold["plugin"], cold["baseline"], strict=True))
+    print(f"median of paired cold CPU ratios: {statistics.median(pairs):.3f} "
+          f"(all: {', '.join(f'{r:.2f}' for r in pairs)})")  # fmt: skip
     check_ratio = checks["plugin"] / checks["baseline"]
     print(
         f"checking only (one process, imports done): plugin {checks['plugin']:.2f} s, "
