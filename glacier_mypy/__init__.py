@@ -21,6 +21,7 @@ state between hooks; everything it knows lives in mypy's own, cached, nodes.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -800,10 +801,17 @@ class GlacierPlugin(Plugin):
         target = get_proper_type(alias.target)
         if not isinstance(target, LiteralType) or not isinstance(target.value, str):
             return None
-        meta = json.loads(target.value)
+        name, storage = _parse_meta(target.value)
         # A name that is not a string literal is unknown: the variable stands for it.
-        name = meta.get("name") or f"<{variable}>"
-        return _Dataset(str(name), bool(meta.get("storage")))
+        return _Dataset(name or f"<{variable}>", storage)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_meta(text: str) -> tuple[str | None, bool]:
+    """(name string, has storage) from a dataset's recorded metadata (a pure function)."""
+    meta = json.loads(text)
+    name = meta.get("name")
+    return (str(name) if name is not None else None), bool(meta.get("storage"))
 
 
 def plugin(version: str) -> type[Plugin]:
