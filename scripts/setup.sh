@@ -27,8 +27,19 @@ WANT=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ] || ! .venv/bin/python -c "import glacier" 2>/dev/null; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  # compat mode: a plain path entry, which mypy (and so the glacier_mypy plugin) can follow.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" \
+    --config-settings editable_mode=compat
   echo "$WANT" > "$STAMP"
+fi
+
+# The lowest mypy the plugin supports, beside the pinned one, for tests/mypy/test_modes.py.
+LOWEST=.venv-mypy-lowest
+if ! "$LOWEST/bin/python" -c "import mypy, networkx" 2>/dev/null; then
+  echo "setup: installing the lowest supported mypy into $LOWEST"
+  "$PYTHON" -m venv "$LOWEST"
+  "$LOWEST/bin/python" -m pip install -q --disable-pip-version-check "mypy==1.19.0" "networkx>=3.2,<4"
+  "$LOWEST/bin/python" -c 'import sysconfig, pathlib, sys; pathlib.Path(sysconfig.get_paths()["purelib"], "glacier-checkout.pth").write_text(sys.argv[1] + "\n")' "$ROOT"
 fi
 
 if [ "$CORE_ONLY" -eq 0 ] && [ -f vscode-extension/scripts/setup.sh ]; then
