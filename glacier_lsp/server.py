@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 WATCHED = ("**/*.py", "**/pyproject.toml")
 #: How long a request waits for the client's ``initialized`` notification.
 STARTUP_TIMEOUT = 30.0
+#: Seconds to wait for the client to answer a request of ours before going on without it.
+CLIENT_TIMEOUT = 10.0
 
 
 def _version() -> str:
@@ -147,7 +149,9 @@ class GlacierLanguageServer(LanguageServer):
             return None
         params = types.ConfigurationParams([types.ConfigurationItem(section="glacier")])
         try:
-            values = await self.workspace_configuration_async(params)
+            values = await asyncio.wait_for(
+                self.workspace_configuration_async(params), CLIENT_TIMEOUT
+            )
         except Exception as error:  # noqa: BLE001 - a client that cannot answer keeps the defaults
             self.log(f"workspace/configuration failed: {error}")
             return None
@@ -168,7 +172,10 @@ class GlacierLanguageServer(LanguageServer):
             register_options=options,
         )
         try:
-            await self.client_register_capability_async(types.RegistrationParams([registration]))
+            await asyncio.wait_for(
+                self.client_register_capability_async(types.RegistrationParams([registration])),
+                CLIENT_TIMEOUT,
+            )
         except Exception as error:  # noqa: BLE001 - without a watcher, saves still update
             self.log(f"could not register file watchers: {error}")
 
@@ -179,7 +186,7 @@ class GlacierLanguageServer(LanguageServer):
         try:
             if not (window and window.work_done_progress):
                 raise RuntimeError("the client does not show progress")
-            await progress.create_async(token)
+            await asyncio.wait_for(progress.create_async(token), CLIENT_TIMEOUT)
         except Exception:  # noqa: BLE001 - index without a progress bar
             await state.index(lambda done, total: None)
             return
