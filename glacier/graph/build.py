@@ -88,8 +88,8 @@ def build_pipeline_graph(
         sinks=tuple(nodes[p].id for p in range(len(nodes)) if not successors[p]),
         inputs=tuple(inputs),
         problems=tuple(problems),
-        _dependencies={nodes[p].id: ids(predecessors[p]) for p in range(len(nodes))},
-        _consumers={nodes[p].id: ids(successors[p]) for p in range(len(nodes))},
+        _predecessors=predecessors,
+        _successors=successors,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,12 +54,15 @@ class PipelineGraph:
     #: External inputs: consumed, produced by no task, and declared with storage.
     inputs: tuple[str, ...]
     problems: tuple[GraphProblem, ...]
-    _dependencies: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
-    _consumers: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
-    _nodes: dict[str, TaskNode] = field(init=False, repr=False, compare=False)
+    #: Positions (in ``tasks``) of each task's producers and consumers; the id lists are
+    #: derived only when asked for, since validating and ordering never need them.
+    _predecessors: Sequence[Sequence[int]] = field(repr=False, compare=False)
+    _successors: Sequence[Sequence[int]] = field(repr=False, compare=False)
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_nodes", {node.id: node for node in self.tasks})
+        positions = {node.id: position for position, node in enumerate(self.tasks)}
+        object.__setattr__(self, "_positions", positions)
 
     @property
     def is_acyclic(self) -> bool:
@@ -71,15 +75,18 @@ class PipelineGraph:
         Raises:
             KeyError: if the pipeline has no such task.
         """
-        return self._nodes[task_id]
+        return self.tasks[self._positions[task_id]]
 
     def dependencies(self, task_id: str) -> tuple[str, ...]:
         """Ids of the tasks whose output ``task_id`` consumes, in list order."""
-        return self._dependencies[task_id]
+        return self._ids(self._predecessors[self._positions[task_id]])
 
     def consumers(self, task_id: str) -> tuple[str, ...]:
         """Ids of the tasks that consume the output of ``task_id``, in list order."""
-        return self._consumers[task_id]
+        return self._ids(self._successors[self._positions[task_id]])
+
+    def _ids(self, positions: Sequence[int]) -> tuple[str, ...]:
+        return tuple(self.tasks[p].id for p in sorted(positions))
 
     def to_dict(self) -> dict[str, Any]:
         """The graph part of the spec's pipeline JSON shape (§3)."""
