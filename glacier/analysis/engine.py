@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -198,7 +200,11 @@ class _Engine:
         if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1 and first_time:
             workers = min(os.cpu_count() or 1, 8, len(todo))
             order = sorted(range(len(todo)), key=lambda i: -todo[i].size)
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # Forking a process that runs other threads (the language server does) can
+            # deadlock the child on a lock held by another thread; then use a fork server.
+            method = "fork" if threading.active_count() == 1 else "forkserver"
+            context = multiprocessing.get_context(method)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 done = list(pool.map(_extract_job, [datas[i] for i in order], chunksize=1))
             results = [done[0]] * len(todo)
             for position, index in enumerate(order):
