@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -167,17 +168,19 @@ def _glacier_findings(root: Path, paths: list[Path]) -> set[Finding]:
 
 
 def _mypy_findings(root: Path, args: list[str]) -> set[Finding]:
-    config = root / "agreement-mypy.ini"
-    config.write_text("[mypy]\nplugins = glacier_mypy\n")
-    completed = subprocess.run(
-        [
-            sys.executable, "-m", "mypy", "--config-file", str(config), "--no-incremental",
-            "--show-traceback", "--no-error-summary", *args,
-        ],
-        cwd=root, env={**os.environ, "GLACIER_STRICT": "1", "MYPYPATH": str(REPO)},
-        capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
+    # The configuration lives outside ``root``, which may be the repository itself.
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "mypy.ini"
+        config.write_text("[mypy]\nplugins = glacier_mypy\n")
+        completed = subprocess.run(
+            [
+                sys.executable, "-m", "mypy", "--config-file", str(config), "--no-incremental",
+                "--show-traceback", "--no-error-summary", *args,
+            ],
+            cwd=root, env={**os.environ, "GLACIER_STRICT": "1", "MYPYPATH": str(REPO)},
+            capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
     output = completed.stdout + completed.stderr
     assert "INTERNAL ERROR" not in output and "Traceback" not in output, output
     assert completed.returncode in (0, 1), output
