@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from glacier.rules import Severity, get_rule
 
@@ -40,7 +40,7 @@ class Diagram:
     #: One pipeline by name or variable; ``None`` draws them all.
     pipeline: str | None = None
     format: str | None = None
-    datasets: str = "auto"
+    datasets: Literal["nodes", "edges", "auto"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def _diagrams(values: Any, root: Path, where: str) -> tuple[Diagram, ...]:
                 paths=tuple((root / p).resolve() for p in paths),
                 pipeline=pipeline,
                 format=format_,
-                datasets=datasets,
+                datasets=cast(Literal["nodes", "edges", "auto"], datasets),
             )
         )
     return tuple(diagrams)

@@ -85,7 +85,7 @@ def _draw(diagram: Diagram, settings: Settings) -> bytes:
         if not chosen:
             raise ValueError(f"no pipeline named `{diagram.pipeline}`")
         project = Project(project.datasets, project.tasks, chosen)
-    content = render(project, fmt, diagram.datasets, None, str(diagram.output))  # type: ignore[arg-type]
+    content = render(project, fmt, diagram.datasets, None, str(diagram.output))
     if isinstance(content, bytes):
         return content
     if suffix == ".md":
