@@ -8,7 +8,7 @@ from typing import Any
 
 from glacier.graph import Input, PipelineGraph, TaskNode, build_pipeline_graph
 from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
-from glacier.rules import DUPLICATE_DATASET_NAME, NOT_A_TASK
+from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import CycleError, PipelineValidationError, Problem
 from glacier.runtime.task import Task
@@ -43,9 +43,10 @@ class Pipeline:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Pipeline name must be a str, got {type(name).__name__}")
         self.name = name
-        self._module: str | None = sys._getframe(1).f_globals.get("__name__")
-        self._line = sys._getframe(1).f_lineno
-        self._filename = sys._getframe(1).f_code.co_filename
+        caller = sys._getframe(1)
+        self._module: str | None = caller.f_globals.get("__name__")
+        self._line = caller.f_lineno
+        self._filename = caller.f_code.co_filename
         self.tasks: list[Task[Any, Any]] = []
         definition_problems: list[Problem] = []
         listed: set[int] = set()
@@ -132,7 +133,7 @@ class Pipeline:
             CycleError: if the tasks depend on each other in a loop.
         """
         if not self.graph.is_acyclic:
-            cycles = [p for p in self.problems if p.rule.name == "cycle"]
+            cycles = [p for p in self.problems if p.rule is CYCLE]
             raise CycleError(cycles)
         return self._tasks(self.graph.order)
 
