@@ -214,8 +214,10 @@ def main() -> None:
         in_cold = in_process(root, pipeline_dir, plain_dir)
         in_warm = min(in_process(root, pipeline_dir, plain_dir) for _ in range(3))
         plain_only = min(in_process(root, plain_dir, cache=False) for _ in range(3))
-        print(f"  the {PLAIN_MODULES} plain modules analysed alone (in process, no cache): "
-              f"{plain_only:.3f} s -> / their bare parse = {plain_only / parse_plain:.4f}")
+        print(
+            f"  the {PLAIN_MODULES} plain modules analysed alone (in process, no cache): "
+            f"{plain_only:.3f} s -> / their bare parse = {plain_only / parse_plain:.4f}"
+        )
 
         print("\nanalyze_paths in process (no start-up):")
         print(

@@ -181,7 +181,7 @@ def _diagrams(values: Any, root: Path, where: str) -> tuple[Diagram, ...]:
             raise ConfigError(f"{here}: unknown key `{unknown[0]}`; known keys: {known}")
         output = table.get("output")
         if not isinstance(output, str) or not output.strip():
-            raise ConfigError(f"{here}: `output` must be a file path such as \"docs/dag.svg\"")
+            raise ConfigError(f'{here}: `output` must be a file path such as "docs/dag.svg"')
         pipeline = table.get("pipeline")
         if pipeline is not None and not isinstance(pipeline, str):
             raise ConfigError(f"{here}: `pipeline` must be a string, got {pipeline!r}")

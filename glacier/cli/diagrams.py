@@ -78,7 +78,7 @@ def _draw(diagram: Diagram, settings: Settings) -> bytes:
     suffix = diagram.output.suffix.lower()
     fmt = diagram.format or ("mermaid" if suffix == ".md" else SUFFIXES.get(suffix))
     if fmt is None:
-        raise ValueError(f"cannot tell the format from `{suffix}`; set `format = \"svg\"`")
+        raise ValueError(f'cannot tell the format from `{suffix}`; set `format = "svg"`')
     project = analyze_paths(list(diagram.paths), settings).project
     if diagram.pipeline is not None:
         chosen = select_pipelines(project.pipelines, diagram.pipeline)
