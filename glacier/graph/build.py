@@ -1,10 +1,10 @@
-"""Build a `PipelineGraph` from task nodes: edges, order, sources, sinks, problems."""
+"""Build a `PipelineGraph` from task nodes: edges, order, problems."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from glacier.graph.model import Edge, PipelineGraph, TaskNode
+from glacier.graph.model import PipelineGraph, TaskNode
 from glacier.graph.order import find_cycles, topological_order
 from glacier.graph.problems import Cycle, DuplicateProducer, GraphProblem, MissingProducer
 
@@ -15,7 +15,7 @@ def build_pipeline_graph(
     """Wire tasks by dataset name, as the pipeline's list gives them.
 
     Args:
-        tasks: the pipeline's tasks in list order; a repeated id is kept once.
+        tasks: the pipeline's tasks in list order, one node per task id.
         external: names of datasets that declare storage, so a pipeline may read them
             without producing them.
 
@@ -30,67 +30,64 @@ def build_pipeline_graph(
     >>> graph.order
     ('m.a', 'm.b')
     """
-    unique: dict[str, TaskNode] = {}
-    for node in tasks:
-        unique.setdefault(node.id, node)
-    nodes = tuple(unique.values())
-
-    producers: dict[str, list[int]] = {}
+    nodes = tuple(tasks)
+    # A pipeline of thousands of tasks spends its time in cache misses, so this visits
+    # each node twice, allocates little, and keeps the common case (one producer per
+    # dataset) a plain int; ids, edges, sources and sinks are derived when asked for.
+    producer: dict[str, int] = {}
+    more_producers: dict[str, list[int]] = {}
     for position, node in enumerate(nodes):
-        if node.output is not None:
-            producers.setdefault(node.output, []).append(position)
-
-    edges: dict[tuple[int, int, str], None] = {}
-    consumers_of_dataset: dict[str, list[int]] = {}
-    for position, node in enumerate(nodes):
-        for item in node.inputs:
-            readers = consumers_of_dataset.setdefault(item.dataset, [])
-            if position not in readers:
-                readers.append(position)
-            for producer in producers.get(item.dataset, ()):
-                edges[(producer, position, item.dataset)] = None
+        output = node.output
+        if output is not None:
+            if output in producer:
+                more_producers.setdefault(output, [producer[output]]).append(position)
+            else:
+                producer[output] = position
 
     successors: list[list[int]] = [[] for _ in nodes]
-    predecessors: list[list[int]] = [[] for _ in nodes]
-    for source, target, _ in edges:
-        if target not in successors[source]:
-            successors[source].append(target)
-            predecessors[target].append(source)
+    indegree = [0] * len(nodes)
+    unproduced: dict[str, list[int]] = {}
+    for position, node in enumerate(nodes):
+        for item in node.inputs:
+            dataset = item.dataset
+            first_writer = producer.get(dataset)
+            if first_writer is None:
+                readers = unproduced.setdefault(dataset, [])
+                if position not in readers:
+                    readers.append(position)
+                continue
+            for source in more_producers.get(dataset, (first_writer,)):
+                targets = successors[source]
+                # Targets are appended in position order, so a repeat can only be the last.
+                if not targets or targets[-1] != position:
+                    targets.append(position)
+                    indegree[position] += 1
 
-    def ids(positions: Sequence[int]) -> tuple[str, ...]:
-        return tuple(nodes[p].id for p in sorted(positions))
-
-    order = topological_order(len(nodes), successors)
+    order = topological_order(successors, indegree)
     problems: list[GraphProblem] = []
     if order is None:
         problems.extend(Cycle(_ids_at(nodes, loop)) for loop in find_cycles(len(nodes), successors))
 
     inputs: list[str] = []
-    for dataset, readers in consumers_of_dataset.items():
-        if dataset in producers:
-            continue
+    for dataset, readers in unproduced.items():
         if dataset in external:
             inputs.append(dataset)
         else:
-            problems.append(MissingProducer(dataset, ids(readers)))
-    for dataset, writers in producers.items():
-        if len(writers) > 1:
-            problems.append(DuplicateProducer(dataset, ids(writers)))
+            problems.append(MissingProducer(dataset, _ids_at(nodes, sorted(readers))))
+    for dataset, writers in sorted(more_producers.items(), key=_first_writer):
+        problems.append(DuplicateProducer(dataset, _ids_at(nodes, writers)))
 
     return PipelineGraph(
         tasks=nodes,
-        edges=tuple(
-            Edge(nodes[s].id, nodes[t].id, dataset)
-            for s, t, dataset in sorted(edges, key=lambda e: (e[1], e[0]))
-        ),
-        order=_ids_at(nodes, order) if order is not None else (),
-        sources=tuple(nodes[p].id for p in range(len(nodes)) if not predecessors[p]),
-        sinks=tuple(nodes[p].id for p in range(len(nodes)) if not successors[p]),
         inputs=tuple(inputs),
         problems=tuple(problems),
-        _predecessors=predecessors,
+        order_positions=order,
         _successors=successors,
     )
+
+
+def _first_writer(item: tuple[str, list[int]]) -> int:
+    return item[1][0]
 
 
 def _ids_at(nodes: Sequence[TaskNode], positions: Sequence[int]) -> tuple[str, ...]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from glacier.graph.problems import GraphProblem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Input:
     """A task parameter that consumes a dataset."""
 
@@ -18,7 +19,7 @@ class Input:
     dataset: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskNode:
     """A task as the graph sees it: an id, a display name, what it reads and writes."""
 
@@ -31,7 +32,7 @@ class TaskNode:
     output: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """``source`` produces ``dataset``, which ``target`` consumes."""
 
@@ -42,32 +43,65 @@ class Edge:
 
 @dataclass(frozen=True)
 class PipelineGraph:
-    """The DAG of one pipeline, with everything derived from it computed once."""
+    """The DAG of one pipeline: its problems, the rest derived when first asked for."""
 
-    #: Tasks in the order the pipeline lists them (duplicates removed).
+    #: Tasks in the order the pipeline lists them.
     tasks: tuple[TaskNode, ...]
-    edges: tuple[Edge, ...]
-    #: Execution order (list-index tie-break); empty when the graph has a cycle.
-    order: tuple[str, ...]
-    sources: tuple[str, ...]
-    sinks: tuple[str, ...]
     #: External inputs: consumed, produced by no task, and declared with storage.
     inputs: tuple[str, ...]
     problems: tuple[GraphProblem, ...]
-    #: Positions (in ``tasks``) of each task's producers and consumers; the id lists are
-    #: derived only when asked for, since validating and ordering never need them.
-    _predecessors: Sequence[Sequence[int]] = field(repr=False, compare=False)
+    # Positions in ``tasks``: validating and ordering thousands of tasks is faster without
+    # ids, so ``order``, ``edges``, ``sources`` and the rest are derived on demand.
+    #: Execution order as positions in ``tasks``, or ``None`` when the graph has a cycle.
+    order_positions: Sequence[int] | None = field(repr=False)
+    #: For each task, the positions of the tasks that consume its output, ascending.
     _successors: Sequence[Sequence[int]] = field(repr=False, compare=False)
-    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        positions = {node.id: position for position, node in enumerate(self.tasks)}
-        object.__setattr__(self, "_positions", positions)
 
     @property
     def is_acyclic(self) -> bool:
         """Whether an execution order exists."""
-        return len(self.order) == len(self.tasks)
+        return self.order_positions is not None
+
+    @cached_property
+    def order(self) -> tuple[str, ...]:
+        """Task ids in execution order (list-index tie-break); empty with a cycle."""
+        return tuple(self.tasks[p].id for p in self.order_positions or ())
+
+    @cached_property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every producer-to-consumer edge, ordered by consumer, then producer."""
+        nodes = self.tasks
+        return tuple(
+            # A task produces one dataset, so an edge carries its source's output.
+            Edge(nodes[source].id, nodes[target].id, nodes[source].output or "")
+            for target, sources in enumerate(self._predecessors)
+            for source in sources
+        )
+
+    @cached_property
+    def sources(self) -> tuple[str, ...]:
+        """Tasks that depend on no other task, in list order."""
+        pairs = zip(self.tasks, self._predecessors, strict=True)
+        return tuple(node.id for node, before in pairs if not before)
+
+    @cached_property
+    def sinks(self) -> tuple[str, ...]:
+        """Tasks whose output no task consumes, in list order."""
+        pairs = zip(self.tasks, self._successors, strict=True)
+        return tuple(node.id for node, after in pairs if not after)
+
+    @cached_property
+    def _predecessors(self) -> list[list[int]]:
+        """For each task, the positions of the tasks whose output it consumes, ascending."""
+        predecessors: list[list[int]] = [[] for _ in self.tasks]
+        for source, targets in enumerate(self._successors):
+            for target in targets:
+                predecessors[target].append(source)
+        return predecessors
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {node.id: position for position, node in enumerate(self.tasks)}
 
     def task(self, task_id: str) -> TaskNode:
         """The node with this id.

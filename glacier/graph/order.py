@@ -10,30 +10,35 @@ if TYPE_CHECKING:  # imported where needed: only a pipeline with a cycle pays fo
     import networkx as nx
 
 
-def topological_order(count: int, successors: Sequence[Sequence[int]]) -> list[int] | None:
-    """Order nodes ``0..count-1`` so every edge points forward, ties broken by index.
+def topological_order(
+    successors: Sequence[Sequence[int]], indegree: list[int] | None = None
+) -> list[int] | None:
+    """Order nodes ``0..n-1`` so every edge points forward, ties broken by index.
 
     This is the lexicographical topological sort keyed by list position: among the
     nodes that are ready, the one listed first in the pipeline runs first.
 
     Args:
-        count: number of nodes.
         successors: ``successors[i]`` lists the nodes that depend on node ``i``.
+        indegree: how many nodes each node depends on, when the caller counted them
+            already; the list is used up.
 
     Returns:
         The order, or ``None`` when the graph has a cycle.
 
-    >>> topological_order(3, [[2], [], []])
+    >>> topological_order([[2], [], []])
     [0, 1, 2]
-    >>> topological_order(3, [[], [0], []])
+    >>> topological_order([[], [0], []])
     [1, 0, 2]
-    >>> topological_order(2, [[1], [0]]) is None
+    >>> topological_order([[1], [0]]) is None
     True
     """
-    indegree = [0] * count
-    for targets in successors:
-        for target in targets:
-            indegree[target] += 1
+    count = len(successors)
+    if indegree is None:
+        indegree = [0] * count
+        for targets in successors:
+            for target in targets:
+                indegree[target] += 1
     ready = [node for node in range(count) if indegree[node] == 0]
     heapq.heapify(ready)
     order: list[int] = []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from glacier.compute import Compute
+from glacier.graph import Input, TaskNode
 from glacier.rules import NOT_A_DATASET, UNKNOWN_NAME
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import Problem, TaskDefinitionError
@@ -29,13 +30,15 @@ class _Unresolved:
         self.text = text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signature:
     """A task's resolved data dependencies."""
 
     inputs: dict[str, Dataset[Any]]
     output: Dataset[Any] | None
     problems: tuple[Problem, ...]
+    #: The task as the graph core sees it, made once rather than for every pipeline.
+    node: TaskNode
 
 
 class Task(Generic[P, R]):
@@ -132,7 +135,13 @@ class Task(Generic[P, R]):
                 output = _as_dataset(value)
                 if output is None:
                     problems.append(self._not_a_dataset(_RETURN, _describe(value)))
-        signature = Signature(inputs, output, tuple(problems))
+        node = TaskNode(
+            self.id,
+            self.name,
+            tuple([Input(parameter, dataset.name) for parameter, dataset in inputs.items()]),
+            output.name if output is not None else None,
+        )
+        signature = Signature(inputs, output, tuple(problems), node)
         if final or not deferred:
             self._signature = signature
         return signature
