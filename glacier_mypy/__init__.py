@@ -70,6 +70,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeAlias,
     TypeInfo,
+    TypeVarLikeExpr,
     Var,
     WhileStmt,
     WithStmt,
@@ -701,6 +702,9 @@ def _no_op(ctx: DynamicClassDefContext) -> None:
 
 # -- the plugin -----------------------------------------------------------------------------
 
+#: What most names in annotations are (``int``, ``T``, ``Optional``): never a dataset or task.
+_NEVER_DATASETS = (TypeInfo, TypeVarLikeExpr, TypeAlias)
+
 
 class GlacierPlugin(Plugin):
     """Hooks for `Dataset` declarations, dataset annotations and `Pipeline` calls."""
@@ -714,8 +718,7 @@ class GlacierPlugin(Plugin):
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         # Asked for every name in every annotation (typeshed included), so the common
-        # case (a module-level name that is neither a dataset nor a task) is two dict
-        # look-ups and an isinstance check.
+        # case (a class, type variable or alias) is two dict look-ups and an isinstance.
         try:
             modules = self._modules
             if modules is None:
@@ -727,15 +730,14 @@ class GlacierPlugin(Plugin):
                     return None
                 return _guarded(_dataset_annotation(self, fullname), _any_type)
             names = tree.names
+            symbol = names.get(name)
+            node = symbol.node if symbol is not None else None
+            if isinstance(node, _NEVER_DATASETS):
+                return None
             hidden = names.get(name + ALIAS_SUFFIX)
             if hidden is not None and isinstance(hidden.node, TypeAlias):
                 return _guarded(_dataset_annotation(self, fullname), _any_type)
-            symbol = names.get(name)
-            if (
-                symbol is not None
-                and isinstance(symbol.node, Decorator)
-                and _task_output(symbol.node) is not None
-            ):
+            if isinstance(node, Decorator) and _task_output(node) is not None:
                 # A task stands for the dataset it produces.
                 return _guarded(_task_annotation(self, fullname), _any_type)
         except Exception:
