@@ -66,7 +66,7 @@ def build_pipeline_graph(
     order = topological_order(successors, indegree)
     problems: list[GraphProblem] = []
     if order is None:
-        problems.extend(Cycle(_ids_at(nodes, loop)) for loop in find_cycles(len(nodes), successors))
+        problems.extend(Cycle(_ids_at(nodes, loop)) for loop in find_cycles(successors))
 
     inputs: list[str] = []
     for dataset, readers in unproduced.items():

@@ -71,12 +71,14 @@ class PipelineGraph:
     def edges(self) -> tuple[Edge, ...]:
         """Every producer-to-consumer edge, ordered by consumer, then producer."""
         nodes = self.tasks
-        return tuple(
-            # A task produces one dataset, so an edge carries its source's output.
-            Edge(nodes[source].id, nodes[target].id, nodes[source].output or "")
-            for target, sources in enumerate(self._predecessors)
-            for source in sources
-        )
+        edges: list[Edge] = []
+        for target, sources in enumerate(self._predecessors):
+            for source in sources:
+                # A task produces one dataset, so an edge carries its source's output.
+                dataset = nodes[source].output
+                assert dataset is not None, "a task without output has no consumers"
+                edges.append(Edge(nodes[source].id, nodes[target].id, dataset))
+        return tuple(edges)
 
     @cached_property
     def sources(self) -> tuple[str, ...]:

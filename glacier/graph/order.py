@@ -52,19 +52,19 @@ def topological_order(
     return order if len(order) == count else None
 
 
-def find_cycles(count: int, successors: Sequence[Sequence[int]]) -> list[list[int]]:
+def find_cycles(successors: Sequence[Sequence[int]]) -> list[list[int]]:
     """One loop per strongly connected tangle, each starting at its lowest index.
 
     A node that is its own successor is a loop of one. Loops are sorted by their first
     node, so the result is deterministic.
 
-    >>> find_cycles(4, [[1], [2], [0], [3]])
+    >>> find_cycles([[1], [2], [0], [3]])
     [[0, 1, 2], [3]]
     """
     import networkx as nx
 
     graph: nx.DiGraph[int] = nx.DiGraph()
-    graph.add_nodes_from(range(count))
+    graph.add_nodes_from(range(len(successors)))
     for source, targets in enumerate(successors):
         graph.add_edges_from((source, target) for target in targets)
     loops: list[list[int]] = []

@@ -88,8 +88,7 @@ class Pipeline:
             *signature_problems,
             *_duplicate_names(self._by_name, namesakes),
         )
-        external = {d.name for d in self._by_name.values() if d.storage is not None}
-        external.update(d.name for d in namesakes if d.storage is not None)
+        external = {d.name for d in self._datasets if d.storage is not None}
         self.graph: PipelineGraph = build_pipeline_graph(nodes, external)
 
     # -- structure -------------------------------------------------------------------
