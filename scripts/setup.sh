@@ -42,6 +42,15 @@ if ! "$LOWEST/bin/python" -c "import mypy, networkx" 2>/dev/null; then
   "$LOWEST/bin/python" -c 'import sysconfig, pathlib, sys; pathlib.Path(sysconfig.get_paths()["purelib"], "glacier-checkout.pth").write_text(sys.argv[1] + "\n")' "$ROOT"
 fi
 
+# Components the tests start themselves (emulators, tools with their own virtualenvs):
+# one idempotent script each, so they stay independent of one another.
+if [ "$CORE_ONLY" -eq 0 ]; then
+  for part in scripts/setup.d/*.sh; do
+    [ -e "$part" ] || continue
+    ROOT="$ROOT" PYTHON="$PYTHON" bash "$part" || { echo "setup: $part failed"; exit 1; }
+  done
+fi
+
 if [ "$CORE_ONLY" -eq 0 ] && [ -f vscode-extension/scripts/setup.sh ]; then
   GLACIER_PYTHON="$ROOT/.venv/bin/python" bash vscode-extension/scripts/setup.sh
 fi
