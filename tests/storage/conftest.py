@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import S3Request, moto_s3_server, reset_moto
+from tests.support.servers import S3Request, azurite_blob_server, moto_s3_server, reset_moto
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +71,23 @@ class S3Env:
         self.client().create_bucket(Bucket=name)
         self.log.clear()
         return name
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[str]:
+    """Azurite's Blob service for the session; yields its connection string."""
+    with azurite_blob_server() as connection_string:
+        yield connection_string
+
+
+@pytest.fixture
+def azure(azurite: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Azure Blob Storage reached through ``AZURE_STORAGE_CONNECTION_STRING``; yields a
+    ``BlobServiceClient`` to create containers with."""
+    from azure.storage.blob import BlobServiceClient
+
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azurite)
+    client = BlobServiceClient.from_connection_string(azurite)
+    yield client
+    for container in client.list_containers():
+        client.delete_container(container.name)
