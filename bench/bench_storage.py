@@ -31,8 +31,8 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from glacier import Dataset  # noqa: E402
-from glacier.storage import (  # noqa: E402
+from glacier import Dataset
+from glacier.storage import (
     S3,
     Encoded,
     LocalPath,
@@ -40,7 +40,7 @@ from glacier.storage import (  # noqa: E402
     register_codec,
     write_dataset,
 )
-from tests.support.servers import S3Request, moto_s3_server  # noqa: E402
+from tests.support.servers import S3Request, moto_s3_server
 
 
 def make_table(rows: int) -> pa.Table:
@@ -64,9 +64,9 @@ def make_records(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def timed(action: Callable[[], Any]) -> float:
+def timed(action: Callable[[int], Any], index: int) -> float:
     start = time.perf_counter()
-    action()
+    action(index)
     return time.perf_counter() - start
 
 
@@ -79,8 +79,8 @@ def paired(
     bare(-1)
     for index in range(rounds):
         first, second = (glacier, bare) if index % 2 == 0 else (bare, glacier)
-        a = timed(lambda: first(index))
-        b = timed(lambda: second(index))
+        a = timed(first, index)
+        b = timed(second, index)
         g, r = (a, b) if first is glacier else (b, a)
         ours.append(g)
         theirs.append(r)
