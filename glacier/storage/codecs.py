@@ -140,7 +140,7 @@ def table_kind(value: Any) -> str | None:
 
 def to_arrow(value: Any) -> Any:
     """A pandas, polars or Arrow table as a ``pyarrow.Table``."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
     kind = table_kind(value)
     if kind == "pandas":
@@ -179,8 +179,8 @@ class ParquetCodec:
         return None
 
     def encode(self, value: Any) -> Encoded:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
         sink = pa.BufferOutputStream()
         pq.write_table(to_arrow(value), sink)
@@ -188,8 +188,8 @@ class ParquetCodec:
         return Encoded({"part-0.parquet": memoryview(sink.getvalue())}, type_name(type(value)))
 
     def decode(self, files: Mapping[str, bytes], python_type: str, schema: Any) -> Any:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
         tables = [pq.read_table(pa.BufferReader(data)) for data in files.values()]
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)

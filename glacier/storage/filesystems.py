@@ -241,7 +241,7 @@ class S3Store(Store):
         return found[0] if found else None
 
     def read_tagged(self, path: str) -> tuple[bytes, str] | None:
-        from fsspec.asyn import sync
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
 
         bucket, key, _ = self.fs.split_path(path)
 
@@ -296,7 +296,7 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
     """
     scheme, rest = split_uri(uri)
     if scheme == "file":
-        from fsspec.implementations.local import LocalFileSystem
+        from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
 
         return LocalStore(LocalFileSystem(), scheme), rest
     if scheme == "s3":
