@@ -555,6 +555,7 @@ class Session:
             self.values[output.name] = outcome.value
             if self.cache_root is not None:
                 self.keys[output.name] = outcome.key
+        outcome.value = None  # the values table owns it now, until its last consumer
         if plan.inputs:
             self._release_inputs(plan)
         consumers = plan.consumers
