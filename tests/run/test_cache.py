@@ -152,25 +152,25 @@ def test_editing_a_called_helper_reruns_its_callers_and_their_dependents(flow: P
 def test_editing_a_task_body_reruns_it_and_its_dependents(flow: Path) -> None:
     run(flow)
     edit(flow, 'return [" ada ", "grace "]', 'return [" ada ", "grace ", "alan"]')
-    code, executed, _ = run(flow)
+    _code, executed, _ = run(flow)
     assert executed == ["extract", "transform", "summarize"]
 
 
 def test_parameters_are_part_of_the_key(flow: Path) -> None:
     run(flow)
-    code, executed, _ = run(flow, "--param", "suffix=?")
+    _, executed, _ = run(flow, "--param", "suffix=?")
     assert executed == ["summarize"]
-    code, executed, _ = run(flow, "--param", "suffix=?")
+    _code, executed, _ = run(flow, "--param", "suffix=?")
     assert executed == []
 
 
 def test_cache_false_and_cache_version(flow: Path) -> None:
     edit(flow, "@task\ndef independent", "@task(cache=False)\ndef independent")
     run(flow)
-    code, executed, statuses = run(flow)
+    _, executed, statuses = run(flow)
     assert executed == ["independent"] and statuses["independent"] == "succeeded"
     edit(flow, "@task\ndef extract", "@task(cache_version=2)\ndef extract")
-    code, executed, _ = run(flow)
+    _code, executed, _ = run(flow)
     assert sorted(executed) == ["extract", "independent", "summarize", "transform"]
 
 
@@ -203,5 +203,5 @@ def test_stored_outputs_serve_as_the_cache(project: Path, write: Write) -> None:
     assert manifest["cache_key"] and manifest["task_id"] == "flow.summarize"
     cache_dirs = {p.name for p in (project / ".glacier" / "cache").iterdir()}
     assert "flow.summarize" not in cache_dirs  # no second copy
-    code, executed, _ = run(project)
+    _code, executed, _ = run(project)
     assert executed == []

@@ -53,7 +53,7 @@ def test_fan_in() -> None:
 
 
 def test_fan_out() -> None:
-    pipeline, module = _load("patterns/fan_out.py")
+    pipeline, _module = _load("patterns/fan_out.py")
     result = pipeline.run(progress=False, keep="all")
     assert result.succeeded
     sinks = [t for t in pipeline.get_sink_tasks()]
@@ -76,7 +76,13 @@ def test_diamond() -> None:
 
 def test_complete_example_through_glacier_run(tmp_path: Path) -> None:
     out = subprocess.run(
-        [glacier_command(), "run", str(EXAMPLES / "analytics/pipeline.py"), "--output-format", "json"],
+        [
+            glacier_command(),
+            "run",
+            str(EXAMPLES / "analytics/pipeline.py"),
+            "--output-format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         env=glacier_env(),
