@@ -166,7 +166,10 @@ class Session:
         self.params = dict(params or {})
         self.label = pipeline.label.strip("`")
         self._lock = threading.Lock()
-        pipeline.validate()
+        given_names = {
+            key if isinstance(key, str) else getattr(key, "name", "") for key in (inputs or {})
+        }
+        pipeline.validate(given=given_names)
         gc_was_enabled = gc.isenabled()
         gc.disable()  # planning allocates per task; full collections would scan every object
         try:

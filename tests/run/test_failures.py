@@ -209,10 +209,23 @@ def test_values_are_released_after_their_last_consumer() -> None:
         gc.collect()
         return refs[-1]() is None
 
-    result = Pipeline([produce, shrink, check]).run(executor=LocalExecutor(workers=1), progress=False)
+    result = Pipeline([produce, shrink, check]).run(
+        executor=LocalExecutor(workers=1), progress=False
+    )
     assert result["final"] is True
     kept = Pipeline([produce, shrink, check]).run(
         executor=LocalExecutor(workers=1), progress=False, keep=["big"]
     )
     assert kept["final"] is False
     assert isinstance(kept["big"], Blob)
+
+
+def test_a_given_input_without_storage_is_not_a_missing_producer() -> None:
+    rows, total = Dataset("rows"), Dataset("total")
+
+    @task
+    def add(values: rows) -> total:
+        return sum(values)
+
+    assert Pipeline([add]).run(inputs={"rows": [1, 2, 3]}, progress=False)["total"] == 6
+    assert Pipeline([add]).run(inputs={rows: [4]}, progress=False)[total] == 4
