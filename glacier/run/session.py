@@ -202,7 +202,6 @@ class Session:
         self.finished = [False] * count
         self.keys: dict[str, str | None] = {}
         self.values: dict[str, Any] = {}
-        self._readers = self._reader_counts()
         self._finals = set(self.final_datasets())
         self.started = 0.0
         self.interrupted = False
@@ -254,15 +253,27 @@ class Session:
         if self.cache_root is not None:
             from glacier.run.fingerprint import Fingerprinter
 
-            fingerprints = Fingerprinter(self.project_root)
+            store = os.path.join(ensure_glacier_folder(self.project_root), "fingerprints")
+            fingerprints = Fingerprinter(self.project_root, store)
         from glacier import __version__
 
         images_noticed = False
+        graph = pipeline.graph
+        # The graph core already knows who consumes what (positions, ascending); a dataset
+        # given in inputs= cuts its producer's edges, so only then are they derived here.
+        successors = None if given else graph._successors
+        predecessors = None if given else graph._predecessors
+        readers: dict[str, int] = {}
+        self._readers = readers
         for position, task in enumerate(pipeline.tasks):
             node = nodes[position]
             inputs = tuple([(item.parameter, item.dataset) for item in node.inputs])
+            for _, dataset in inputs:
+                readers[dataset] = readers.get(dataset, 0) + 1
             dependencies: tuple[int, ...] = ()
-            if inputs:
+            if predecessors is not None:
+                dependencies = tuple(predecessors[position])
+            elif inputs:
                 found = {
                     producer[dataset]
                     for _, dataset in inputs
@@ -314,6 +325,10 @@ class Session:
                     static_key,
                 )
             )
+        if fingerprints is not None:
+            fingerprints.save()
+        if successors is not None:
+            consumers = successors  # type: ignore[assignment]
         for plan, after in zip(plans, consumers, strict=True):
             if after:
                 plan.consumers = tuple(after)
@@ -358,14 +373,6 @@ class Session:
             else:
                 names.add(name)
         return names
-
-    def _reader_counts(self) -> dict[str, int]:
-        """How many tasks still have to read each dataset before it can be released."""
-        counts: dict[str, int] = {}
-        for plan in self.plans:
-            for _, dataset in plan.inputs:
-                counts[dataset] = counts.get(dataset, 0) + 1
-        return counts
 
     def final_datasets(self) -> list[str]:
         """Datasets produced and consumed by no task, plus those kept."""
@@ -450,25 +457,16 @@ class Session:
     def start(self) -> None:
         self.started = time.perf_counter()
         self._wall_start = time.time()
-        refs = {d.name: _ref(d) for d in self.pipeline.datasets}
-        reads: dict[str, tuple[DatasetRef, ...]] = {}
-        writes: dict[str, DatasetRef | None] = {}
-        for plan in self.plans:
-            reads[plan.id] = tuple([refs[d] for _, d in plan.inputs])
-            output = plan.output
-            writes[plan.id] = refs[output.name] if output is not None else None
         self.emit(
             RunStarted(
                 self.run_id,
                 self._wall_start,
                 self.label,
-                [self.plans[p].id for p in self.order],
-                {plan.id: plan.name for plan in self.plans},
-                reads,
-                writes,
                 self.executor,
                 self.project_root,
                 dict(self.params),
+                [self.plans[p] for p in self.order],
+                {d.name: d for d in self.pipeline.datasets},
             )
         )
 
@@ -685,13 +683,15 @@ def execute_task(
     started = time.perf_counter()
     attempts = 0
     chunks = capture.start_task()
+    fn = plan.fn
+    direct = call is direct_call
     try:
         while True:
             attempts += 1
             if on_attempt is not None and attempts > 1:
                 on_attempt(attempts)
             try:
-                value = call(plan.fn, kwargs)
+                value = fn(**kwargs) if direct else call(fn, kwargs)
                 break
             except Exception as error:  # noqa: BLE001 - user code and libraries raise anything
                 if attempts > plan.retries:
@@ -716,6 +716,8 @@ def execute_task(
         if key is not None:
             _mark_done(context, plan, key)
         return Outcome("succeeded", None, key, attempts, duration, started_wall, log=log)
+    if context.cache_root is None and plan.output.storage is None:
+        return Outcome("succeeded", value, None, attempts, duration, started_wall, log=log)
     try:
         uri = _commit(plan, value, key, context)
     except GlacierError as error:
@@ -770,15 +772,18 @@ def _cache_lookup(plan: TaskPlan, key: str, context: RunContext) -> tuple[Any, s
     output = plan.output
     if output is None:
         return (None, None) if _is_done(context, plan, key) else None
-    location = None if output.storage is not None else _cache_location(context, plan, key)
     try:
-        manifest = read_manifest(output, location=location)
-        if manifest is None or manifest.cache_key != key:
-            return None
-        value = read_dataset(output, location=location)
+        if output.storage is not None:
+            # A stored output is its own cache entry: its manifest records the key.
+            manifest = read_manifest(output)
+            if manifest is None or manifest.cache_key != key:
+                return None
+            return read_dataset(output), output.storage.uri
+        # The entry's folder is named by its key, so reading it is the whole look-up.
+        location = _cache_location(context, plan, key)
+        return read_dataset(output, location=location), location
     except StorageError:
         return None
-    return value, location or (output.storage.uri if output.storage is not None else None)
 
 
 def _done_path(context: RunContext, plan: TaskPlan, key: str) -> str:
