@@ -153,7 +153,7 @@ def fresh(name: str, folder: Path, count: int) -> dict[str, Any]:
 
 
 def parallelism(
-    workers: int = 4, chain: int = 10, side: int = 24, seconds: float = 0.05
+    workers: int = 4, chain: int = 20, side: int = 48, seconds: float = 0.05
 ) -> tuple[float, float]:
     """A chain of sleeping tasks and independent sleeping tasks; returns (took, bound).
 
@@ -178,6 +178,7 @@ def parallelism(
         exec(f"def side{k}(seconds={seconds}):\n    time.sleep(seconds)\n", namespace)
         tasks.append(task(namespace[f"side{k}"]))
     pipeline = Pipeline(tasks, name="parallel")
+    pipeline.run(executor=LocalExecutor(workers=workers), progress=False)  # warm up once
     start = time.perf_counter()
     pipeline.run(executor=LocalExecutor(workers=workers), progress=False)
     took = time.perf_counter() - start

@@ -9,6 +9,7 @@ writes only its own rows.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import socket
@@ -96,14 +97,7 @@ class RunRecorder:
 
         ensure_glacier_folder(project_root)
         self.path = database_path(project_root)
-        self._connection = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._connection.execute("PRAGMA busy_timeout = 30000")
-        self._connection.execute("PRAGMA journal_mode = WAL")
-        self._connection.execute("PRAGMA synchronous = NORMAL")
-        self._connection.executescript(_SCHEMA)
-        self._lock = threading.Lock()
+        self._connection, self._lock = _shared_connection(self.path)
         self._events: list[RunEvent] = []
         self._positions: dict[str, int] = {}
         self._wake = threading.Event()
@@ -243,7 +237,39 @@ class RunRecorder:
     def close(self) -> None:
         self._stop_writer()
         self.flush()
-        self._connection.close()
+
+
+_shared: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_connection(path: str) -> tuple[sqlite3.Connection, threading.Lock]:
+    """One connection per database and process, kept open: closing the last connection
+    checkpoints the write-ahead log, which would cost every run a disk flush."""
+    with _shared_lock:
+        found = _shared.get(path)
+        if found is None or not os.path.exists(path):
+            connection = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(_SCHEMA)
+            found = _shared[path] = (connection, threading.Lock())
+            if len(_shared) == 1:
+                atexit.register(_close_all)
+        return found
+
+
+def _close_all() -> None:
+    with _shared_lock:
+        for connection, _ in _shared.values():
+            try:
+                connection.close()
+            except sqlite3.Error:
+                continue
+        _shared.clear()
 
 
 @dataclass(frozen=True)
