@@ -117,12 +117,14 @@ class RunContext:
 
 
 class _Pending:
-    """A value not loaded yet: an external input, read by its first consumer."""
+    """A value not loaded yet: an external input or a cached result, read when a task that
+    runs (or the result) needs it, so a fully cached part of a pipeline loads nothing."""
 
-    __slots__ = ("dataset", "lock")
+    __slots__ = ("dataset", "location", "lock")
 
-    def __init__(self, dataset: Dataset[Any]) -> None:
+    def __init__(self, dataset: Dataset[Any], location: str | None = None) -> None:
         self.dataset = dataset
+        self.location = location
         self.lock = threading.Lock()
 
 
@@ -499,7 +501,7 @@ class Session:
             value = self.values.get(name, pending)
             if type(value) is not _Pending:
                 return value
-            value = read_dataset(pending.dataset)
+            value = read_dataset(pending.dataset, location=pending.location)
             self.values[name] = value
             return value
 
@@ -629,8 +631,12 @@ class Session:
         for name in self.final_datasets():
             if name in self.values:
                 value = self.values[name]
-                if type(value) is not _Pending:
-                    outputs[name] = value
+                if type(value) is _Pending:
+                    try:
+                        value = self._load_external(name, value)
+                    except GlacierError:
+                        continue  # a cached final output that cannot be read back
+                outputs[name] = value
         runs = [self._task_run(p) for p in self.order]
         result = RunResult(
             run_id=self.run_id,
@@ -775,13 +781,20 @@ def _cache_lookup(plan: TaskPlan, key: str, context: RunContext) -> tuple[Any, s
     try:
         if output.storage is not None:
             # A stored output is its own cache entry: its manifest records the key.
+            location = None
             manifest = read_manifest(output)
             if manifest is None or manifest.cache_key != key:
                 return None
-            return read_dataset(output), output.storage.uri
-        # The entry's folder is named by its key, so reading it is the whole look-up.
-        location = _cache_location(context, plan, key)
-        return read_dataset(output, location=location), location
+        else:
+            location = _cache_location(context, plan, key)
+            manifest = read_manifest(output, location=location)
+            if manifest is None or manifest.cache_key != key:
+                return None
+        uri = location or (output.storage.uri if output.storage is not None else None)
+        if manifest.format == "pickle":
+            # Verified now: an entry whose signature fails is a miss, never code to run.
+            return read_dataset(output, location=location), uri
+        return _Pending(output, location), uri
     except StorageError:
         return None
 
