@@ -76,6 +76,8 @@ def _sinks(count: int) -> list[str]:
 def engine(name: str, folder: Path, count: int) -> dict[str, Any]:
     sys.path.insert(0, str(folder))
     if name.startswith("glacier"):
+        import glacier.run.records
+        import glacier.run.runner  # noqa: F401 - imported before timing, as Hamilton's driver is
         from glacier import LocalExecutor
 
         module = __import__(f"glacier_dag_{count}")
