@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from glacier.run import capture
 from glacier.run.events import (
-    DatasetRef,
     Listener,
     RunEvent,
     RunFinished,
@@ -851,10 +850,6 @@ def _value_key(value: Any) -> str | None:
         return "value:" + hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
     except Exception:  # noqa: BLE001 - user code and libraries raise anything
         return None
-
-
-def _ref(dataset: Dataset[Any]) -> DatasetRef:
-    return DatasetRef(dataset.name, dataset.storage, dataset.schema_name)
 
 
 def user_traceback(error: BaseException) -> str:
