@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def signing_key_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def signing_key_file(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Each test signs pickles with its own key, never the user's."""
     path = tmp_path_factory.mktemp("key") / "signing-key"
     monkeypatch.setenv("GLACIER_SIGNING_KEY_FILE", str(path))
