@@ -46,7 +46,7 @@ def test_s3_inputs_outputs_and_cache(
     write("s3_flow.py", FLOW)
     pipeline = load("s3_flow.py")
     with pytest.raises(
-        RunSetupError, match="external input `orders` is missing.*s3://lake/raw/orders/"
+        RunSetupError, match=r"external input `orders` is missing.*s3://lake/raw/orders/"
     ):
         pipeline.run(progress=False)
     body = json.dumps([{"amount": 3.5}, {"amount": 1.5}]).encode()
