@@ -1,0 +1,351 @@
+"""Run records: each run and its tasks in an embedded SQLite database, ``.glacier/runs.db``.
+
+A listener on the event stream. The run's row is written when it starts; task rows are
+buffered and written in batches (at most every second, and when the run ends), so
+recording costs little per task. SQLite's write-ahead log and a busy timeout let two
+runs of one project, or a ``glacier runs`` reader, work at the same time; each run
+writes only its own rows.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import socket
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from glacier.run.events import (
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    TaskCached,
+    TaskFailed,
+    TaskRetried,
+    TaskSkipped,
+    TaskStarted,
+    TaskSucceeded,
+)
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    duration REAL,
+    executor TEXT,
+    params TEXT,
+    counts TEXT,
+    host TEXT,
+    pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    run_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    task_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started REAL,
+    duration REAL,
+    attempts INTEGER,
+    error TEXT,
+    traceback TEXT,
+    output_uri TEXT,
+    cache_key TEXT,
+    log TEXT,
+    PRIMARY KEY (run_id, task_id)
+);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started);
+"""
+_FLUSH_EVERY = 1.0
+
+
+def database_path(project_root: str) -> str:
+    return os.path.join(project_root, ".glacier", "runs.db")
+
+
+@contextmanager
+def connect(path: str) -> Iterator[sqlite3.Connection]:
+    """A connection in WAL mode with a busy timeout, closed afterwards."""
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    with closing(connection):
+        connection.execute("PRAGMA busy_timeout = 30000")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        yield connection
+
+
+class RunRecorder:
+    """The run-records listener of one run.
+
+    The listener only queues task events; a writer thread turns them into rows and
+    writes them in batches (SQLite does its work without the GIL), so recording costs a
+    run of tiny tasks little. The run's own row is written at once when it starts and
+    when it ends; `close` waits for the last rows.
+    """
+
+    def __init__(self, project_root: str) -> None:
+        from glacier.run.session import ensure_glacier_folder
+
+        ensure_glacier_folder(project_root)
+        self.path = database_path(project_root)
+        self._connection, self._lock = _shared_connection(self.path)
+        self._events: list[RunEvent] = []
+        self._positions: dict[str, int] = {}
+        self._wake = threading.Event()
+        self._closed = False
+        self._writer: threading.Thread | None = None
+        self.run_id = ""
+
+    def __call__(self, event: RunEvent) -> None:
+        kind = type(event)
+        if kind is TaskStarted or kind is TaskRetried:
+            return
+        if kind is RunStarted:
+            self._run_started(event)  # type: ignore[arg-type]
+        elif kind is RunFinished:
+            self._run_finished(event)  # type: ignore[arg-type]
+        else:
+            self._events.append(event)  # list.append is atomic: no lock on the hot path
+
+    def _rows(self, events: list[RunEvent]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        run_id = self.run_id
+        positions = self._positions
+        for event in events:
+            e: Any = event
+            kind = type(event)
+            values: tuple[Any, ...]
+            if kind is TaskSucceeded:
+                values = (
+                    "succeeded",
+                    e.started,
+                    e.duration,
+                    e.attempts,
+                    None,
+                    None,
+                    e.output_uri,
+                    None,
+                    e.log,
+                )
+            elif kind is TaskFailed:
+                error = f"{type(e.error).__name__}: {e.error}"
+                values = (
+                    "failed",
+                    e.started,
+                    e.duration,
+                    e.attempts,
+                    error,
+                    e.traceback,
+                    None,
+                    None,
+                    e.log,
+                )
+            elif kind is TaskCached:
+                values = ("cached", e.time, 0.0, 0, None, None, e.output_uri, e.cache_key, ())
+            elif kind is TaskSkipped:
+                why = (
+                    f"skipped: `{e.because_of}` failed" if e.because_of else "skipped: interrupted"
+                )
+                values = ("skipped", None, 0.0, 0, why, None, None, None, ())
+            else:
+                continue
+            log = values[8]
+            rows.append(
+                (
+                    run_id,
+                    positions.get(e.task_id, -1),
+                    e.task_id,
+                    e.task,
+                    *values[:8],
+                    "\n".join(log) if log else None,
+                )
+            )
+        return rows
+
+    def _run_started(self, event: RunStarted) -> None:
+        self.run_id = event.run_id
+        self._positions = {task_id: index for index, task_id in enumerate(event.tasks)}
+        with self._lock:
+            self._connection.execute(
+                "INSERT INTO runs (run_id, pipeline, status, started, executor, params, host, pid)"
+                " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                (
+                    event.run_id,
+                    event.pipeline,
+                    event.time,
+                    event.executor,
+                    json.dumps(event.params, sort_keys=True, default=repr),
+                    socket.gethostname(),
+                    os.getpid(),
+                ),
+            )
+        self._writer = threading.Thread(
+            target=self._write_loop, name="glacier-records", daemon=True
+        )
+        self._writer.start()
+
+    def _write_loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(_FLUSH_EVERY)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            events, self._events = self._events, []
+            if not events:
+                return
+            rows = self._rows(events)
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def _run_finished(self, event: RunFinished) -> None:
+        self._stop_writer()
+        self.flush()
+        with self._lock:
+            self._connection.execute(
+                "UPDATE runs SET status = ?, finished = ?, duration = ?, counts = ?"
+                " WHERE run_id = ?",
+                (event.status, event.time, event.duration, json.dumps(event.counts), event.run_id),
+            )
+
+    def _stop_writer(self) -> None:
+        self._closed = True
+        self._wake.set()
+        if self._writer is not None and self._writer is not threading.current_thread():
+            self._writer.join()
+        self._writer = None
+
+    def close(self) -> None:
+        self._stop_writer()
+        self.flush()
+
+
+_shared: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_connection(path: str) -> tuple[sqlite3.Connection, threading.Lock]:
+    """One connection per database and process, kept open: closing the last connection
+    checkpoints the write-ahead log, which would cost every run a disk flush."""
+    with _shared_lock:
+        found = _shared.get(path)
+        if found is None or not os.path.exists(path):
+            connection = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(_SCHEMA)
+            found = _shared[path] = (connection, threading.Lock())
+            if len(_shared) == 1:
+                atexit.register(_close_all)
+        return found
+
+
+def _close_all() -> None:
+    with _shared_lock:
+        for connection, _ in _shared.values():
+            try:
+                connection.close()
+            except sqlite3.Error:
+                continue
+        _shared.clear()
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    pipeline: str
+    status: str
+    started: float
+    duration: float | None
+    executor: str | None
+    counts: dict[str, int]
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    task_id: str
+    name: str
+    status: str
+    started: float | None
+    duration: float | None
+    attempts: int | None
+    error: str | None
+    traceback: str | None
+    output_uri: str | None
+    cache_key: str | None
+    log: str | None
+
+
+def list_runs(project_root: str, limit: int = 20) -> list[RunRecord]:
+    """The latest runs, newest first."""
+    path = database_path(project_root)
+    if not os.path.exists(path):
+        return []
+    with connect(path) as connection:
+        connection.executescript(_SCHEMA)
+        rows = connection.execute(
+            "SELECT run_id, pipeline, status, started, duration, executor, counts, params"
+            " FROM runs ORDER BY started DESC, run_id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+    return [
+        RunRecord(
+            r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}"), json.loads(r[7] or "{}")
+        )
+        for r in rows
+    ]
+
+
+def show_run(project_root: str, run_id: str) -> tuple[RunRecord, list[TaskRecord]] | None:
+    """One run and its tasks (in execution order); a unique prefix of the id works too."""
+    path = database_path(project_root)
+    if not os.path.exists(path):
+        return None
+    with connect(path) as connection:
+        connection.executescript(_SCHEMA)
+        rows = connection.execute(
+            "SELECT run_id, pipeline, status, started, duration, executor, counts, params"
+            " FROM runs WHERE run_id = ? OR run_id LIKE ? ORDER BY run_id",
+            (run_id, run_id.replace("%", "") + "%"),
+        ).fetchall()
+        exact = [r for r in rows if r[0] == run_id]
+        if exact:
+            rows = exact
+        if len(rows) != 1:
+            return None
+        r = rows[0]
+        run = RunRecord(
+            r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}"), json.loads(r[7] or "{}")
+        )
+        tasks = [
+            TaskRecord(*row)
+            for row in connection.execute(
+                "SELECT task_id, name, status, started, duration, attempts, error, traceback,"
+                " output_uri, cache_key, log FROM tasks WHERE run_id = ? ORDER BY position",
+                (run.run_id,),
+            )
+        ]
+    return run, tasks
