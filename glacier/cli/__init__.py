@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from glacier import __version__
 from glacier.cli import check, diagrams, graph, lsp, rule
+from glacier.cli import diff as diff_command
 from glacier.cli.exit_codes import ExitCode
 
 _SUBCOMMANDS = {
@@ -16,6 +17,7 @@ _SUBCOMMANDS = {
     "diagrams": diagrams,
     "rule": rule,
     "lsp": lsp,
+    "diff": diff_command,
 }
 
 
