@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from glacier import __version__
 from glacier.cli import check, diagrams, graph, lsp, rule
 from glacier.cli import diff as diff_command
+from glacier.cli import lineage as lineage_command
 from glacier.cli.exit_codes import ExitCode
 
 _SUBCOMMANDS = {
@@ -18,6 +19,7 @@ _SUBCOMMANDS = {
     "rule": rule,
     "lsp": lsp,
     "diff": diff_command,
+    "lineage": lineage_command,
 }
 
 
