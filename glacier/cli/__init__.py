@@ -7,9 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, diagrams, graph, lsp, rule
+from glacier.cli import check, diagrams, graph, lsp, rule, runs
 from glacier.cli import diff as diff_command
 from glacier.cli import lineage as lineage_command
+from glacier.cli import run as run_command
 from glacier.cli.exit_codes import ExitCode
 
 _SUBCOMMANDS = {
@@ -18,6 +19,8 @@ _SUBCOMMANDS = {
     "diagrams": diagrams,
     "rule": rule,
     "lsp": lsp,
+    "run": run_command,
+    "runs": runs,
     "diff": diff_command,
     "lineage": lineage_command,
 }
