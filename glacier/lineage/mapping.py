@@ -17,6 +17,7 @@ build the client's event classes import ``openlineage`` (the ``lineage`` extra) 
 
 from __future__ import annotations
 
+import linecache
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -139,6 +140,20 @@ def dataset_identity(
     return (f"{parts.scheme}://{parts.netloc}", key or "/")
 
 
+def def_line(filename: str, line: int) -> int:
+    """The line of the ``def`` at or after ``line``.
+
+    The analyzer locates a task at its ``def``, the runtime at its first decorator; lineage
+    names the ``def`` either way, so both report the same location.
+    """
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename)
+    for number in range(line, min(line + 50, len(lines) + 1)):
+        if lines[number - 1].lstrip().startswith(("def ", "async def ")):
+            return number
+    return line
+
+
 def lineage_jobs(
     project: Project,
     *,
@@ -188,7 +203,11 @@ def lineage_jobs(
                     task=task_id,
                     inputs=inputs,
                     outputs=outputs,
-                    source=SourceLocation(span.filename, span.line) if span else None,
+                    source=(
+                        SourceLocation(span.filename, def_line(span.filename, span.line))
+                        if span
+                        else None
+                    ),
                     root=root,
                 )
             )
