@@ -304,3 +304,73 @@ def test_an_interrupted_run_aborts_its_running_tasks(workdir: Path) -> None:
     assert [(d["namespace"], d["name"]) for d in events[1]["outputs"]] == [
         ("file", f"{workdir.resolve()}/data/raw")
     ]
+
+
+SLEEPY = """\
+import time
+
+from glacier import Dataset, Pipeline, task
+
+a = Dataset("a")
+b = Dataset("b")
+
+
+@task
+def first() -> a:
+    return 1
+
+
+@task
+def slow(x: a) -> b:
+    time.sleep(60)
+    return x
+
+
+sleepy = Pipeline([first, slow], name="sleepy")
+"""
+
+
+def test_ctrl_c_aborts_the_running_task_and_the_run(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    events_file = file_transport(workdir, monkeypatch)
+    (workdir / "sleepy.py").write_text(SLEEPY)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glacier", "run", "sleepy.py"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if events_file.exists() and "sleepy.sleepy.slow" in events_file.read_text():
+                break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, output
+    events = read_events(events_file)
+    assert summary(events) == [
+        ("START", "sleepy"),
+        ("START", "sleepy.sleepy.first"),
+        ("COMPLETE", "sleepy.sleepy.first"),
+        ("START", "sleepy.sleepy.slow"),
+        ("ABORT", "sleepy.sleepy.slow"),
+        ("ABORT", "sleepy"),
+    ]
+    for event in events:
+        validate(event)

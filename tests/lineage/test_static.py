@@ -194,3 +194,24 @@ def test_a_run_reports_the_same_jobs_and_datasets(
     )
     from_source = design_time_lineage([Path("shop")], namespace="glacier", cache=False).jobs
     assert at_run == from_source
+
+
+def test_emit_sends_the_job_events_through_the_configured_client(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("OPENLINEAGE"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(project))
+    assert main(["lineage", "shop", "--emit"]) == 2
+    assert "--emit needs OpenLineage configured" in capsys.readouterr().err
+
+    sent = project / "sent.jsonl"
+    (project / "openlineage.yml").write_text(
+        f"transport:\n  type: file\n  log_file_path: {sent}\n  append: true\n"
+    )
+    assert main(["lineage", "shop", "--emit", "-o", "printed.jsonl"]) == 0
+    printed = (project / "printed.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in sent.read_text().splitlines()] == [
+        json.loads(line) for line in printed
+    ]
