@@ -144,15 +144,22 @@ class ProjectDiff:
 
 
 def pipeline_keys(pipelines: Iterable[PipelineInfo], snapshot: Snapshot) -> dict[str, PipelineInfo]:
-    """Pipelines by name, else variable; clashing keys get the file they are in."""
+    """Pipelines by name, else variable.
+
+    Clashing keys get the file they are in, then their position among the file's clashing
+    ones (not the line: an edit above a pipeline must not make it a new one).
+    """
     pipelines = tuple(pipelines)
     plain = [p.name or p.variable or "pipeline" for p in pipelines]
     keyed: dict[str, PipelineInfo] = {}
+    seen: dict[str, int] = {}
     for key, pipeline in zip(plain, pipelines, strict=True):
         if plain.count(key) > 1 and pipeline.span is not None:
-            where = display_path(pipeline.span.filename, snapshot.root)
-            key = f"{key} ({where}:{pipeline.span.line})"
-        keyed.setdefault(key, pipeline)
+            key = f"{key} ({display_path(pipeline.span.filename, snapshot.root)})"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key = f"{key} #{seen[key]}"
+        keyed[key] = pipeline
     return keyed
 
 

@@ -317,3 +317,19 @@ def test_svg_marks_added_removed_and_changed_parts(
     assert 'id="dataset:summary" class="node dataset output added"' in svg
     assert 'class="edge added"' in svg and 'class="edge removed"' in svg
     assert "compute: serverless · 512 MB &#45;&gt; container" in svg
+
+
+def test_pipelines_with_the_same_variable_are_matched_by_file_not_line(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = BASE.replace(', name="nightly")', ")").replace("nightly = ", "pipeline = ")
+    repo.commit({"a.py": plain, "b.py": plain}, "base")
+    repo.commit({"a.py": "\n\n\n" + plain}, "lines moved")
+    code, diff = run_json("HEAD~1", "HEAD", capsys=capsys)
+    assert code == 0
+    assert diff["pipelines"] == []
+    repo.commit({"b.py": plain.replace("[tidy, split_left, split_right, old_report]", "[tidy]")})
+    code, diff = run_json("HEAD~1", "HEAD", capsys=capsys)
+    assert [(p["pipeline"], p["status"]) for p in diff["pipelines"]] == [
+        ("pipeline (b.py)", "changed")
+    ]
