@@ -157,22 +157,26 @@ class OpenLineageListener:
     def __call__(self, event: RunEvent) -> None:
         try:
             with self._lock:
-                self._handle(event)
+                finished = self._handle(event)
+            if finished is not None:
+                # Outside the lock: waiting for one run's events must not hold up another's.
+                finished.close(FLUSH_TIMEOUT)
         except Exception as error:  # noqa: BLE001 - lineage never fails a run
             print(
                 f"glacier: OpenLineage: event not reported ({type(error).__name__}: {error})",
                 file=_stderr(),
             )
 
-    def _handle(self, event: RunEvent) -> None:
+    def _handle(self, event: RunEvent) -> _Sender | None:
+        """Queue the OpenLineage events of ``event``; a finished run's sender to close."""
         from glacier.run import events as ev
 
         if isinstance(event, ev.RunStarted):
             self._run_started(event)
-            return
+            return None
         run = self.runs.get(event.run_id)
         if run is None:
-            return
+            return None
         if isinstance(event, ev.TaskStarted):
             self._task(run, event.task_id, "START", event.time)
         elif isinstance(event, ev.TaskSucceeded):
@@ -187,6 +191,8 @@ class OpenLineageListener:
             self._task(run, event.task_id, "FAIL", event.time, error=message)
         elif isinstance(event, ev.RunFinished):
             self._run_finished(run, event)
+            return run.sender
+        return None
 
     def _run_started(self, event: RunStarted) -> None:
         client = self.client
@@ -239,7 +245,6 @@ class OpenLineageListener:
             error = f"{failed} task{'s' * (failed != 1)} failed"
         run.sender.send(pipeline_run_event(run.parent, state, event_time=when, error=error))
         del self.runs[event.run_id]
-        run.sender.close(FLUSH_TIMEOUT)
 
 
 def _live_pipeline(event: RunStarted) -> Pipeline | None:
