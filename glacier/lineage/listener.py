@@ -261,24 +261,20 @@ def _live_pipeline(event: RunStarted) -> Pipeline | None:
 def jobs_for_run(event: RunStarted, namespace: str) -> tuple[LineageJob, ...]:
     """The run's jobs, through the same mapping as ``glacier lineage``.
 
-    From the live pipeline's model (`Pipeline.to_project`, schema fields from the live
-    schema types) when it is known, else from what the run event says (no source location,
-    no schema fields).
+    From the live pipeline's model (`Pipeline.to_project`) when it is known, else from what
+    the run event says (no source location); schema fields from the live schema types.
     """
     from glacier.lineage.schema import runtime_schema_fields
 
     root = Path(event.project_root)
+    fields: dict[str, tuple[SchemaField, ...]] = {}
+    for name, dataset in getattr(event, "datasets", {}).items():
+        found = runtime_schema_fields(getattr(dataset, "schema", None))
+        if found is not None:
+            fields[name] = found
     pipeline = _live_pipeline(event)
-    if pipeline is not None:
-        fields: dict[str, tuple[SchemaField, ...]] = {}
-        for dataset in pipeline.datasets:
-            found = runtime_schema_fields(dataset.schema)
-            if found is not None:
-                fields.setdefault(dataset.name, found)
-        return lineage_jobs(
-            pipeline.to_project(), namespace=namespace, root=root, schema_fields=fields
-        )
-    return lineage_jobs(_project_from_event(event), namespace=namespace, root=root)
+    project = pipeline.to_project() if pipeline is not None else _project_from_event(event)
+    return lineage_jobs(project, namespace=namespace, root=root, schema_fields=fields)
 
 
 def _project_from_event(event: RunStarted) -> Project:

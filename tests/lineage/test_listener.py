@@ -256,31 +256,29 @@ def test_off_unless_configured(
 
 
 def test_an_interrupted_run_aborts_its_running_tasks(workdir: Path) -> None:
+    from types import SimpleNamespace
+
     from openlineage.client import OpenLineageClient
     from openlineage.client.transport.file import FileConfig, FileTransport
 
+    from glacier import Dataset
     from glacier.run.events import RunFinished, RunStarted, TaskStarted, TaskSucceeded
     from glacier.storage import LocalPath
 
     events_file = workdir / "events.jsonl"
     transport = FileTransport(FileConfig(log_file_path=str(events_file), append=True))
     listener = OpenLineageListener(OpenLineageClient(transport=transport))
-    from glacier.run.events import DatasetRef
-
-    raw = DatasetRef("raw", LocalPath("data/raw"), "User")
-    listener(
-        RunStarted(
-            "run-1",
-            1767225600.0,
-            "adhoc",
-            ["m.a", "m.b", "m.c"],
-            {"m.a": "a", "m.b": "b", "m.c": "c"},
-            {"m.a": (), "m.b": (raw,), "m.c": (raw,)},
-            {"m.a": raw, "m.b": None, "m.c": None},
-            "local",
-            str(workdir),
-        )
+    raw = Dataset("raw", storage=LocalPath("data/raw"))
+    # Task plans as the run session makes them (only what listeners read).
+    plans = [
+        SimpleNamespace(id="m.a", name="a", inputs=(), output=raw),
+        SimpleNamespace(id="m.b", name="b", inputs=(("rows", "raw"),), output=None),
+        SimpleNamespace(id="m.c", name="c", inputs=(("rows", "raw"),), output=None),
+    ]
+    started = RunStarted(
+        "run-1", 1767225600.0, "adhoc", "local", str(workdir), {}, plans, {"raw": raw}
     )
+    listener(started)
     listener(TaskStarted("run-1", 1767225601.0, "m.a", "a", 1))
     listener(TaskSucceeded("run-1", 1767225602.0, "m.a", "a", 1.0, 1))
     listener(TaskStarted("run-1", 1767225603.0, "m.b", "b", 1))
