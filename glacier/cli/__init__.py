@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from glacier import __version__
 from glacier.cli import check, diagrams, gc, graph, lsp, rule, runs
+from glacier.cli import diff as diff_command
+from glacier.cli import lineage as lineage_command
 from glacier.cli import run as run_command
 from glacier.cli.exit_codes import ExitCode
 
@@ -20,6 +22,8 @@ _SUBCOMMANDS = {
     "gc": gc,
     "run": run_command,
     "runs": runs,
+    "diff": diff_command,
+    "lineage": lineage_command,
 }
 
 

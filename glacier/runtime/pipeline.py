@@ -56,6 +56,10 @@ class Pipeline:
         self._filename = caller.f_code.co_filename
         with _cyclic_gc_paused():
             self._build(tasks)
+        # OpenLineage follows this pipeline's runs when configured (cheap when it is not).
+        from glacier.lineage.hook import pipeline_created
+
+        pipeline_created(self)
 
     def _build(self, tasks: Sequence[object]) -> None:
         # One pass over the tasks and few hash tables: in a pipeline of thousands of tasks,
