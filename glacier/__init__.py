@@ -16,10 +16,12 @@ from glacier.runtime import (
     TaskDefinitionError,
     task,
 )
+from glacier.targets import AWSTarget
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AWSTarget",
     "ComputeError",
     "CycleError",
     "Dataset",

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, diagrams, graph, lsp, rule
+from glacier.cli import check, compile, diagrams, graph, lsp, rule
 from glacier.cli.exit_codes import ExitCode
 
 _SUBCOMMANDS = {
@@ -16,6 +16,7 @@ _SUBCOMMANDS = {
     "diagrams": diagrams,
     "rule": rule,
     "lsp": lsp,
+    "compile": compile,
 }
 
 
