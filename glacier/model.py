@@ -40,6 +40,9 @@ class DatasetInfo:
     storage: Mapping[str, Any] | None
     #: The schema as written (static) or its qualified name (runtime).
     schema: str | None
+    #: The storage format given with ``format=`` (``"parquet"`` ...), or ``None``: chosen
+    #: from the value when it is written.
+    format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,14 @@ class TaskInfo:
     output: str | None
     #: ``Compute.to_dict()`` shape, or ``None`` when the task declares no compute.
     compute: Mapping[str, Any] | None
+    #: ``@task(retries=...)``: further attempts after a failure.
+    retries: int = 0
+    #: ``@task(cache=False)`` never reuses an earlier result.
+    cache: bool = True
+    #: ``@task(cache_version=...)``: part of the cache key.
+    cache_version: str | int | None = None
+    #: ``@task(secrets=[...])``: names or ARNs of the secrets the task needs.
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,7 @@ class Project:
                     **where(d.span),
                     "storage": dict(d.storage) if d.storage is not None else None,
                     "schema": d.schema,
+                    "format": d.format,
                 }
                 for d in self.datasets
             ],
@@ -120,6 +132,10 @@ class Project:
                     "inputs": [{"parameter": i.parameter, "dataset": i.dataset} for i in t.inputs],
                     "output": t.output,
                     "compute": dict(t.compute) if t.compute is not None else None,
+                    "retries": t.retries,
+                    "cache": t.cache,
+                    "cache_version": t.cache_version,
+                    "secrets": list(t.secrets),
                 }
                 for t in self.tasks
             ],

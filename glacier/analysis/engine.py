@@ -331,7 +331,13 @@ def _where(item: DatasetInfo | TaskInfo) -> tuple[str, int, int]:
 def _info(state: DatasetState | TaskState, names: Mapping[str, str]) -> DatasetInfo | TaskInfo:
     if isinstance(state, DatasetState):
         return DatasetInfo(
-            state.name, state.variable, state.module, state.span, state.storage, state.schema
+            state.name,
+            state.variable,
+            state.module,
+            state.span,
+            state.storage,
+            state.schema,
+            state.format,
         )
     return TaskInfo(
         state.id,
@@ -341,6 +347,10 @@ def _info(state: DatasetState | TaskState, names: Mapping[str, str]) -> DatasetI
         tuple(GraphInput(p, names[i]) for p, i in state.inputs.items()),
         names[state.output] if state.output is not None else None,
         state.compute,
+        state.options.retries,
+        state.options.cache,
+        state.options.cache_version,
+        state.options.secrets,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +42,8 @@ from glacier.analysis.facts import (
 )
 from glacier.analysis.result import Reference
 from glacier.checks._finding import Finding
+from glacier.checks.invalid_format import format_problem
+from glacier.checks.overlapping_storage import find_overlaps
 from glacier.compute import COMPUTE_KINDS, normalize_compute, validate_compute
 from glacier.diagnostics import Related
 from glacier.graph import Input, PipelineGraph, TaskNode, build_pipeline_graph
@@ -48,12 +51,20 @@ from glacier.model import Span
 from glacier.rules import (
     DYNAMIC_CONSTRUCT,
     INVALID_COMPUTE,
+    INVALID_FORMAT,
     NOT_A_DATASET,
     NOT_A_TASK,
+    OVERLAPPING_STORAGE,
     SHADOWED_DATASET,
     UNKNOWN_NAME,
 )
-from glacier.storage import STORAGE_CLASSES
+from glacier.storage.locations import STORAGE_CLASSES, LocalPath, project_root
+from glacier.task_options import (
+    TASK_OPTION_DEFAULTS,
+    TaskOptions,
+    make_task_options,
+    validate_task_options,
+)
 
 _BUILTINS = frozenset(dir(builtins))
 _GLACIER_ALL = ("Dataset", "Pipeline", "task", "compute", "storage")
@@ -132,6 +143,16 @@ Value = (
 ) | VPipeline
 
 
+class _SourceText:
+    """A value known only by kind, shown in messages as the source that wrote it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 # -- resolver state -------------------------------------------------------------------------
 
 
@@ -154,6 +175,8 @@ class DatasetState:
     storage: dict[str, Any] | None
     has_storage: bool
     schema: str | None
+    #: The literal ``format=``, if given and known.
+    format: str | None = None
 
 
 @dataclass
@@ -168,6 +191,8 @@ class TaskState:
     returns: Annotation | None
     compute: dict[str, Any] | None
     inputs: dict[str, str] = field(default_factory=dict)
+    #: ``@task(retries=..., cache=..., cache_version=..., secrets=...)``, validated.
+    options: TaskOptions = field(default_factory=TaskOptions)
     output: str | None = None
     pending: bool = False
     finalizing: bool = False
@@ -246,6 +271,8 @@ class Resolver:
         self._seen: set[tuple[str, Span, str]] = set()
         self._current: ModuleSource | None = None
         self.edges: list[tuple[str, str]] = []
+        #: The variable of the assignment being evaluated (names a pipeline in messages).
+        self.assigning: str | None = None
 
     # -- driving ---------------------------------------------------------------------
 
@@ -409,7 +436,11 @@ class Resolver:
                 self.bucket.hidden_pipelines = True
 
     def assign(self, statement: SAssign, env: dict[str, Value]) -> None:
-        value = self.evaluate(statement.value, env)
+        self.assigning = statement.targets[0][0] if statement.targets else None
+        try:
+            value = self.evaluate(statement.value, env)
+        finally:
+            self.assigning = None
         if isinstance(value, VDataset) and isinstance(statement.value, ECall):
             dataset = self.datasets[value.index]
             if dataset.variable is None:
@@ -596,7 +627,14 @@ class Resolver:
         ):
             schema = expr_text(schema_expr)
         state = DatasetState(
-            name, None, self.current.name, self.span(expr.pos), storage, has_storage, schema
+            name,
+            None,
+            self.current.name,
+            self.span(expr.pos),
+            storage,
+            has_storage,
+            schema,
+            self.dataset_format(name, args.get("format")),
         )
         bucket = self.bucket
         key = f"{self.current.name}:{len(bucket.datasets)}"
@@ -604,10 +642,28 @@ class Resolver:
         bucket.datasets.append((key, state))
         return VDataset(key)
 
+    def dataset_format(self, name: str, expr: Expr | None) -> str | None:
+        """The literal ``format=`` of dataset ``name``; GLC014 when it is unknown."""
+        if expr is None:
+            return None
+        known, value = self.literal(expr)
+        if not known:
+            self.dynamic(expr.pos, f"the format `{expr_text(expr)}`", f"the format of `{name}`")
+            return None
+        problem = format_problem(name, value)
+        if problem is not None:
+            self.report(Finding(INVALID_FORMAT, problem, self.span(expr.pos)))
+            return None
+        return value if isinstance(value, str) else None
+
     def storage(self, kind: str, expr: ECall) -> Value:
         cls = STORAGE_CLASSES[kind]
         values = [self.literal(a) for a in expr.args]
         keywords = {k: self.literal(v) for k, v in expr.kwargs}
+        if cls is LocalPath and "root" not in keywords and len(values) < 2:
+            # A relative path means the analysed project's root, as at run time.
+            root = project_root(os.path.dirname(os.path.abspath(self.current.path)))
+            keywords["root"] = (True, root)
         if expr.unpacked or not all(ok for ok, _ in [*values, *keywords.values()]):
             self.dynamic(expr.pos, f"the arguments of `{kind}(...)`", "its location")
             return VStorage(cls.kind, None)
@@ -661,6 +717,7 @@ class Resolver:
 
     def define(self, statement: SDef, env: dict[str, Value]) -> None:
         compute_expr: Expr | None = None
+        option_exprs: dict[str, Expr] = {}
         is_task = False
         for decorator in statement.decorators:
             if isinstance(decorator, ECall):
@@ -668,6 +725,7 @@ class Resolver:
                 if func == VSym("task"):
                     is_task = True
                     compute_expr = dict(decorator.kwargs).get("compute")
+                    option_exprs = {k: v for k, v in decorator.kwargs if k != "compute"}
             elif self.evaluate(decorator, env) == VSym("task"):
                 is_task = True
         if not is_task:
@@ -721,12 +779,50 @@ class Resolver:
             statement.params,
             statement.returns,
             compute,
+            options=self.task_options(statement.name, option_exprs, env),
         )
         self.tasks[task_id] = task
         self.bucket.tasks.append(task)
         self.add_reference(Reference(task.name_span, "task", task_id, "declaration"))
         self.resolve_signature(task, final=False)
         env[statement.name] = VTask(task_id)
+
+    def task_options(
+        self, task: str, expressions: Mapping[str, Expr], env: dict[str, Value]
+    ) -> TaskOptions:
+        """The literal options of ``@task(...)``, validated as the runtime does (GLC007)."""
+        literal: dict[str, Any] = {}
+        for key, expr in expressions.items():
+            if key not in TASK_OPTION_DEFAULTS:
+                continue  # not a keyword of `task`: mypy and the runtime both reject it
+            known, value = self.option_value(expr, env)
+            if not known:
+                self.dynamic(
+                    expr.pos,
+                    f"the option `{key}` of task `{task}`",
+                    "the validation of this option",
+                )
+                continue
+            problems = validate_task_options({key: value}, task)
+            for problem in problems:
+                self.report(Finding.of(INVALID_COMPUTE, self.span(expr.pos), detail=problem))
+            if not problems:
+                literal[key] = value
+        return make_task_options(task, **literal)
+
+    def option_value(self, expr: Expr, env: dict[str, Value]) -> tuple[bool, Any]:
+        """A literal (or a module constant), a list or tuple of them, or unknown."""
+        value = self.evaluate(expr, env)
+        if isinstance(value, VConst):
+            return True, value.value
+        if isinstance(value, VSeq):
+            if not all(isinstance(v, VConst) for v, _ in value.items):
+                return False, None
+            return True, [v.value for v, _ in value.items if isinstance(v, VConst)]
+        if isinstance(value, (VOpaque, VMissing)):
+            return False, None
+        # A dataset, task, compute...: the wrong type, reported with its source text.
+        return True, _SourceText(expr_text(expr))
 
     def resolve_signature(self, task: TaskState, *, final: bool) -> None:
         """Resolve annotations in the task's module as it stands now (runtime semantics)."""
@@ -884,12 +980,27 @@ class Resolver:
             )
         external = {self.datasets[i].name for i in used if self.datasets[i].has_storage}
         graph = build_pipeline_graph(list(nodes.values()), external)
+        self.overlapping_storage(name, span, [self.datasets[i] for i in sorted(used)])
         state = PipelineState(
             name, None, self.current.name, span, tuple(nodes), graph, incomplete, tuple(spans)
         )
         self.pipelines.append(state)
         self.bucket.pipelines.append(state)
         return VPipeline(len(self.pipelines) - 1)
+
+    def overlapping_storage(
+        self, name: str | None, span: Span, datasets: list[DatasetState]
+    ) -> None:
+        """GLC013 at the pipeline for datasets whose storage folders collide."""
+        located = {d.name: d for d in datasets if d.storage and "uri" in d.storage}
+        pairs = [(d.name, str(d.storage["uri"])) for d in located.values() if d.storage]
+        label = f"`{name or self.assigning or 'pipeline'}`"
+        for overlap in find_overlaps(sorted(pairs, key=lambda pair: pair[1])):
+            related = tuple(
+                Related(located[n].span, f"dataset `{n}` is declared here")
+                for n in (overlap.dataset, overlap.other)
+            )
+            self.report(Finding(OVERLAPPING_STORAGE, overlap.message(label), span, related))
 
     def element(self, value: Value, element: Expr) -> str | Literal[False] | None:
         """A task id; ``None`` for a reported non-task; ``False`` for an unresolvable one."""

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from glacier.graph import PipelineGraph, TaskNode, build_pipeline_graph
+from glacier.checks.overlapping_storage import find_overlaps
+from glacier.graph import MissingProducer, PipelineGraph, TaskNode, build_pipeline_graph
 from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
-from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK
+from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK, OVERLAPPING_STORAGE
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import CycleError, PipelineValidationError, Problem
 from glacier.runtime.task import Task
 
 if TYPE_CHECKING:
     from glacier.compile import Deployment
+    from glacier.executors.base import Executor
+    from glacier.run.result import RunResult
     from glacier.targets.base import Target
 
 
@@ -123,21 +126,38 @@ class Pipeline:
     @property
     def problems(self) -> tuple[Problem, ...]:
         """Every problem, as `validate` would report them."""
+        return self._problems_given(())
+
+    def _problems_given(self, given: Collection[str]) -> tuple[Problem, ...]:
+        """The problems, when the datasets named in ``given`` are supplied by the run."""
         name_of = self._name_of
         graph_problems = tuple(
             Problem(problem.rule, problem.message(self.label, name_of))
             for problem in self.graph.problems
+            if not (isinstance(problem, MissingProducer) and problem.dataset in given)
         )
-        return self._definition_problems + graph_problems
+        return self._definition_problems + self._storage_problems() + graph_problems
 
-    def validate(self) -> None:
+    def _storage_problems(self) -> tuple[Problem, ...]:
+        """GLC013: datasets whose storage folders are the same or nested."""
+        located = [(d.name, d.storage.uri) for d in self._datasets if d.storage is not None]
+        if len(located) < 2:
+            return ()
+        overlaps = find_overlaps(sorted(located, key=lambda pair: pair[1]))
+        return tuple(Problem(OVERLAPPING_STORAGE, o.message(self.label)) for o in overlaps)
+
+    def validate(self, *, given: Collection[str] = ()) -> None:
         """Check the pipeline, reporting every problem at once.
+
+        Args:
+            given: names of datasets a run supplies (``run(inputs=...)``): consumed
+                without a producer or storage, they are not missing.
 
         Raises:
             PipelineValidationError: listing each problem (``.problems``), with its
                 code (``GLC001``), name (``cycle``) and message.
         """
-        problems = self.problems
+        problems = self._problems_given(given) if given else self.problems
         if problems:
             raise PipelineValidationError(problems)
 
@@ -177,6 +197,58 @@ class Pipeline:
         """
         return self._tasks(self.graph.consumers(self._member(task).id))
 
+    # -- running ---------------------------------------------------------------------
+
+    def run(
+        self,
+        executor: Executor | None = None,
+        *,
+        inputs: Mapping[Any, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        cache: bool | str | None = None,
+        keep: Iterable[Any] | str | None = None,
+        raise_on_error: bool = True,
+        progress: bool | None = None,
+    ) -> RunResult:
+        """Run the pipeline: each task as soon as its inputs exist (docs/running.md).
+
+        Args:
+            executor: where tasks run; default ``LocalExecutor()`` (threads, one slot per CPU).
+            inputs: dataset (name or object) -> value, for external inputs (wins over storage).
+            params: values for task parameters that are not datasets, by parameter name.
+            cache: ``True`` (``.glacier/cache``) or a folder path or URI: reuse the results
+                of tasks whose code, parameters and inputs did not change.
+            keep: datasets whose values ``result.outputs`` also holds (``"all"``: every one).
+            raise_on_error: raise `PipelineRunError` when a task failed (else return).
+            progress: ``False`` silences the progress display.
+
+        Returns:
+            The `RunResult`; ``None`` when Glacier itself is importing this module
+            (``glacier run``, worker processes), which skips top-level runs.
+
+        Raises:
+            PipelineValidationError: if the pipeline is invalid (nothing runs).
+            RunSetupError: bad arguments, a missing external input, tasks that cannot be sent.
+            PipelineRunError: tasks failed; ``.result`` is the whole result.
+        """
+        from glacier.runtime.importing import is_importing_user_code, skip_notice
+
+        if is_importing_user_code():
+            skip_notice("run", self.name or self.variable)
+            return None  # type: ignore[return-value]
+        from glacier.run.runner import run_pipeline
+
+        return run_pipeline(
+            self,
+            executor,
+            inputs=inputs,
+            params=params,
+            cache=cache,
+            keep=keep,
+            raise_on_error=raise_on_error,
+            progress=progress,
+        )
+
     # -- outputs ---------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +270,7 @@ class Pipeline:
                 Span(d.filename, d.line, 1, d.line, 1),
                 d.storage.to_dict() if d.storage is not None else None,
                 d.schema_name,
+                d.format,
             )
             for d in self._datasets
         )
@@ -205,11 +278,15 @@ class Pipeline:
             TaskInfo(
                 t.id,
                 t.name,
-                t.fn.__module__,
+                t.module,
                 _span_of(t),
                 self.graph.task(t.id).inputs,
                 t.output.name if t.output is not None else None,
                 t.compute.to_dict() if t.compute is not None else None,
+                t.retries,
+                t.cache,
+                t.cache_version,
+                t.secrets,
             )
             for t in self.tasks
         )
