@@ -142,6 +142,17 @@ class Plan:
         }
 
 
+def project_root(configured_root: Path, path: Path) -> Path:
+    """The folder a deployment packages: the project's (the nearest ``pyproject.toml``),
+    else, for a script outside any project, the folder of ``path``."""
+    path = Path(os.path.abspath(path))
+    root = Path(os.path.abspath(configured_root))
+    inside = path == root or root in path.parents
+    if inside and (root / "pyproject.toml").is_file():
+        return root
+    return path if path.is_dir() else path.parent
+
+
 def select_pipeline(project: Project, wanted: str | None, where: str) -> PipelineInfo:
     """The pipeline named (name or variable) ``wanted``, else the project's only one.
 
