@@ -236,9 +236,7 @@ def _planned_task(info: TaskInfo, dependencies: tuple[str, ...], root: Path) -> 
     source = PurePosixPath(relative.as_posix())
     module, import_root = _module_and_root(info, source)
     options = {
-        name: getattr(info, name)
-        for name in TASK_OPTION_FIELDS
-        if getattr(info, name, None)
+        name: getattr(info, name) for name in TASK_OPTION_FIELDS if getattr(info, name, None)
     }
     return PlannedTask(
         id=info.id,
