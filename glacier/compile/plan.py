@@ -171,13 +171,17 @@ def select_pipeline(project: Project, wanted: str | None, where: str) -> Pipelin
     if len(pipelines) > 1:
         known = ", ".join(_label(p) for p in pipelines)
         raise CompileError(
-            [f"{where} defines {len(pipelines)} pipelines ({known}); choose one with --pipeline"]
+            [
+                f"{where} defines {len(pipelines)} pipelines ({known}); choose one with "
+                "--pipeline NAME, or give the file that defines it"
+            ]
         )
     return pipelines[0]
 
 
 def _label(pipeline: PipelineInfo) -> str:
-    return f"`{pipeline.name or pipeline.variable or 'pipeline'}`"
+    where = f" in {os.path.basename(pipeline.span.filename)}" if pipeline.span else ""
+    return f"`{pipeline.name or pipeline.variable or 'pipeline'}`{where}"
 
 
 def make_plan(
