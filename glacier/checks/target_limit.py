@@ -15,8 +15,8 @@ the mistake would otherwise surface only when infrastructure is generated, after
 code was written and reviewed.
 
 ## Example
+With `target = "aws"` under `[tool.glacier]` in `pyproject.toml`:
 ```python
-# pyproject.toml: [tool.glacier] target = "aws"
 from glacier import Dataset, Pipeline, compute, task
 
 report = Dataset("report")
@@ -31,7 +31,6 @@ pipeline = Pipeline([build_report])
 
 Use instead:
 ```python
-# pyproject.toml: [tool.glacier] target = "aws"
 from glacier import Dataset, Pipeline, compute, task
 
 report = Dataset("report")
