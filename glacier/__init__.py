@@ -18,6 +18,7 @@ from glacier.runtime import (
     TaskDefinitionError,
     task,
 )
+from glacier.targets import AWSTarget
 from glacier.task_options import TaskOptionError
 
 __version__ = "0.1.0"
@@ -48,6 +49,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AWSTarget",
     "ComputeError",
     "CycleError",
     "Dataset",

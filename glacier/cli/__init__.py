@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, diagrams, gc, graph, lsp, rule, runs
+from glacier.cli import check, compile, diagrams, gc, graph, lsp, rule, runs
 from glacier.cli import diff as diff_command
 from glacier.cli import lineage as lineage_command
 from glacier.cli import run as run_command
@@ -22,6 +22,7 @@ _SUBCOMMANDS = {
     "gc": gc,
     "run": run_command,
     "runs": runs,
+    "compile": compile,
     "diff": diff_command,
     "lineage": lineage_command,
 }
