@@ -8,9 +8,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from glacier.checks.overlapping_storage import find_overlaps
 from glacier.graph import PipelineGraph, TaskNode, build_pipeline_graph
 from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
-from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK
+from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK, OVERLAPPING_STORAGE
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import CycleError, PipelineValidationError, Problem
 from glacier.runtime.task import Task
@@ -124,7 +125,15 @@ class Pipeline:
             Problem(problem.rule, problem.message(self.label, name_of))
             for problem in self.graph.problems
         )
-        return self._definition_problems + graph_problems
+        return self._definition_problems + self._storage_problems() + graph_problems
+
+    def _storage_problems(self) -> tuple[Problem, ...]:
+        """GLC013: datasets whose storage folders are the same or nested."""
+        located = [(d.name, d.storage.uri) for d in self._datasets if d.storage is not None]
+        if len(located) < 2:
+            return ()
+        overlaps = find_overlaps(sorted(located, key=lambda pair: pair[1]))
+        return tuple(Problem(OVERLAPPING_STORAGE, o.message(self.label)) for o in overlaps)
 
     def validate(self) -> None:
         """Check the pipeline, reporting every problem at once.
@@ -194,6 +203,7 @@ class Pipeline:
                 Span(d.filename, d.line, 1, d.line, 1),
                 d.storage.to_dict() if d.storage is not None else None,
                 d.schema_name,
+                d.format,
             )
             for d in self._datasets
         )
