@@ -19,6 +19,7 @@ def plan_from_project(project: Project, pipeline: PipelineInfo) -> KubernetesPla
                 name=node.name,
                 compute=dict(info.compute) if info and info.compute is not None else None,
                 dependencies=graph.dependencies(node.id),
+                secrets=tuple(info.secrets) if info is not None else (),
             )
         )
         for name in (*(i.dataset for i in node.inputs), *([node.output] if node.output else [])):
