@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from glacier.targets.kubernetes.names import cpu_quantity, memory_quantity, to_label
+from glacier.targets.kubernetes.names import (
+    WORKFLOW_TEMPLATE_MAX,
+    cpu_quantity,
+    memory_quantity,
+    to_label,
+)
 
 if TYPE_CHECKING:
     from glacier.targets.kubernetes.target import KubernetesTarget
@@ -73,8 +78,7 @@ def step_names(plan: KubernetesPlan) -> dict[str, str]:
 
 
 def workflow_template_name(plan: KubernetesPlan) -> str:
-    from glacier.targets.kubernetes.names import WORKFLOW_TEMPLATE_MAX
-
+    """The pipeline's name as a WorkflowTemplate name (room left for Workflow suffixes)."""
     return to_label(plan.pipeline, WORKFLOW_TEMPLATE_MAX)
 
 
