@@ -18,11 +18,13 @@ from glacier.runtime import (
     TaskDefinitionError,
     task,
 )
+from glacier.targets import AWSTarget
 from glacier.task_options import TaskOptionError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AWSTarget",
     "ComputeError",
     "CycleError",
     "Dataset",

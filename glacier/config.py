@@ -2,7 +2,9 @@
 
 Keys: ``select``, ``ignore`` (rule codes or names), ``severity`` (code or name -> error,
 warning, info, hint), ``include``/``exclude`` (glob patterns relative to the project
-root), ``src`` (roots for module names, relative to the project root).
+root), ``src`` (roots for module names, relative to the project root), ``target``
+(``"aws"`` or ``"kubernetes"``: report that target's limits) and the target option tables
+``[tool.glacier.aws]`` / ``[tool.glacier.kubernetes]`` (read by `glacier.targets`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-_KEYS = ("select", "ignore", "severity", "include", "exclude", "src", "diagrams")
+#: Deployment targets with a ``[tool.glacier.<name>]`` options table.
+_TARGETS = ("aws", "kubernetes")
+_KEYS = (
+    "select",
+    "ignore",
+    "severity",
+    "include",
+    "exclude",
+    "src",
+    "diagrams",
+    "target",
+    *_TARGETS,
+)
 _DIAGRAM_KEYS = ("output", "paths", "pipeline", "format", "datasets")
 _DATASET_MODES = ("nodes", "edges", "auto")
 
@@ -61,6 +75,10 @@ class Settings:
     src: tuple[Path, ...] = ()
     #: Pictures that ``glacier diagrams`` (the pre-commit hook) keeps up to date.
     diagrams: tuple[Diagram, ...] = ()
+    #: The deployment target whose limits `glacier check` reports (``target = "aws"``).
+    target: str | None = None
+    #: Each target's ``[tool.glacier.<target>]`` table, validated by the target itself.
+    target_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def with_overrides(
         self,
@@ -166,7 +184,25 @@ def settings_from_table(table: Mapping[str, Any], root: Path, where: str) -> Set
         exclude=_strings(table.get("exclude", []), f"{where}: exclude"),
         src=tuple((root / s).resolve() for s in _strings(table.get("src", []), f"{where}: src")),
         diagrams=_diagrams(table.get("diagrams", []), root, f"{where}: diagrams"),
+        target=_target(table.get("target"), f"{where}: target"),
+        target_options=_target_tables(table, where),
     )
+
+
+def _target(value: Any, where: str) -> str | None:
+    if value is None or value in _TARGETS:
+        return cast("str | None", value)
+    raise ConfigError(f"{where} must be one of {', '.join(_TARGETS)}, got {value!r}")
+
+
+def _target_tables(table: Mapping[str, Any], where: str) -> dict[str, Mapping[str, Any]]:
+    tables: dict[str, Mapping[str, Any]] = {}
+    for name in _TARGETS:
+        options = table.get(name, {})
+        if not isinstance(options, Mapping):
+            raise ConfigError(f"{where}: [tool.glacier.{name}] must be a table")
+        tables[name] = dict(options)
+    return tables
 
 
 def _diagrams(values: Any, root: Path, where: str) -> tuple[Diagram, ...]:

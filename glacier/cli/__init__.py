@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, diagrams, graph, lsp, rule, runs
+from glacier.cli import check, compile, diagrams, graph, lsp, rule, runs
 from glacier.cli import run as run_command
 from glacier.cli.exit_codes import ExitCode
 
@@ -19,6 +19,7 @@ _SUBCOMMANDS = {
     "lsp": lsp,
     "run": run_command,
     "runs": runs,
+    "compile": compile,
 }
 
 

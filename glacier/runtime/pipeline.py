@@ -17,8 +17,10 @@ from glacier.runtime.errors import CycleError, PipelineValidationError, Problem
 from glacier.runtime.task import Task
 
 if TYPE_CHECKING:
+    from glacier.compile import Deployment
     from glacier.executors.base import Executor
     from glacier.run.result import RunResult
+    from glacier.targets.base import Target
 
 
 class Pipeline:
@@ -280,6 +282,30 @@ class Pipeline:
             for t in self.tasks
         )
         return Project(datasets, tasks, (self.info(),))
+
+    def compile(self, target: Target) -> Deployment:
+        """Compile the pipeline for ``target``; write it with ``.to_terraform("./infra")``.
+
+        Options come from ``[tool.glacier.<target>]`` in the project's ``pyproject.toml``,
+        arguments given to the target override them. ``glacier compile`` writes the same
+        files from source. Called at a module's top level while Glacier imports it (the
+        cloud entry point, ``glacier run``), it is skipped: the deployment it returns writes
+        nothing.
+
+        Raises:
+            PipelineValidationError: if the pipeline is invalid.
+            glacier.compile.CompileError: if the target cannot deploy it.
+        """
+        from glacier.runtime.importing import is_importing_user_code, skip_notice
+
+        if is_importing_user_code():
+            from glacier.compile.deployment import SkippedDeployment
+
+            skip_notice("compile", self.name)
+            return SkippedDeployment(target)
+        from glacier.compile.runtime import compile_pipeline
+
+        return compile_pipeline(self, target)
 
     def visualize(self) -> str:
         """A text drawing of the DAG, for terminals."""

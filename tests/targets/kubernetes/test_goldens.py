@@ -1,6 +1,7 @@
 """Golden files: the design document's complete example, compiled from source.
 
-Regenerate after an intended change with ``GLACIER_UPDATE_GOLDENS=1 pytest tests/targets/kubernetes``
+Regenerate after an intended change with
+``GLACIER_UPDATE_GOLDENS=1 pytest tests/targets/kubernetes``
 and review the diff.
 """
 
