@@ -1,7 +1,7 @@
 """Kubernetes objects for one pipeline: an Argo WorkflowTemplate and the RBAC it runs under.
 
-Pure functions from a `KubernetesPlan` (the plain facts this target needs from the
-target-independent plan) and the target's options to lists of dicts in a fixed key order.
+Pure functions from the target-independent `Plan` and the target's options to dicts in a
+fixed key order.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from glacier.compile.plan import Plan, PlannedTask
 from glacier.targets.kubernetes.names import (
     WORKFLOW_TEMPLATE_MAX,
     cpu_quantity,
@@ -33,40 +33,12 @@ DATA_ENV = "GLACIER_DATA_URI"
 SCRATCH = "/tmp"
 
 
-@dataclass(frozen=True)
-class PlannedTask:
-    """What the target needs to know of one task."""
-
-    id: str
-    #: The function's name; the step is named after it when no other task shares it.
-    name: str
-    #: ``Compute.to_dict()`` shape, or None.
-    compute: Mapping[str, Any] | None
-    #: Ids of the tasks whose outputs it reads.
-    dependencies: tuple[str, ...]
-    #: Names of Kubernetes Secrets (keys ``name/key`` or ``name``) the task reads.
-    secrets: tuple[str, ...] = ()
+def secrets_of(task: PlannedTask) -> tuple[str, ...]:
+    """The Kubernetes Secrets (``name`` or ``name/key``) a task names with ``@task(secrets=)``."""
+    return tuple(str(secret) for secret in task.options.get("secrets", ()))
 
 
-@dataclass(frozen=True)
-class PlannedDataset:
-    """What the target needs to know of one dataset."""
-
-    name: str
-    #: ``Storage.to_dict()`` shape, or None (then it lives under the target's ``data``).
-    storage: Mapping[str, Any] | None
-
-
-@dataclass(frozen=True)
-class KubernetesPlan:
-    """The pipeline as this target sees it."""
-
-    pipeline: str
-    tasks: tuple[PlannedTask, ...]
-    datasets: tuple[PlannedDataset, ...] = ()
-
-
-def step_names(plan: KubernetesPlan) -> dict[str, str]:
+def step_names(plan: Plan) -> dict[str, str]:
     """Task id → its DAG task and template name: ``shop.clean_users`` → ``clean-users``.
 
     The function's name when no other task of the pipeline shares it, else the whole id.
@@ -77,27 +49,27 @@ def step_names(plan: KubernetesPlan) -> dict[str, str]:
     }
 
 
-def workflow_template_name(plan: KubernetesPlan) -> str:
+def workflow_template_name(plan: Plan) -> str:
     """The pipeline's name as a WorkflowTemplate name (room left for Workflow suffixes)."""
     return to_label(plan.pipeline, WORKFLOW_TEMPLATE_MAX)
 
 
-def service_account_name(plan: KubernetesPlan, target: KubernetesTarget) -> str:
+def service_account_name(plan: Plan, target: KubernetesTarget) -> str:
     return target.service_account or to_label(f"{plan.pipeline}-glacier")
 
 
-def _labels(plan: KubernetesPlan) -> dict[str, str]:
+def _labels(plan: Plan) -> dict[str, str]:
     return {
         "app.kubernetes.io/managed-by": "glacier",
         "app.kubernetes.io/part-of": workflow_template_name(plan),
     }
 
 
-def _metadata(name: str, plan: KubernetesPlan, target: KubernetesTarget) -> dict[str, Any]:
+def _metadata(name: str, plan: Plan, target: KubernetesTarget) -> dict[str, Any]:
     return {"name": name, "namespace": target.namespace, "labels": _labels(plan)}
 
 
-def rbac_objects(plan: KubernetesPlan, target: KubernetesTarget) -> list[dict[str, Any]]:
+def rbac_objects(plan: Plan, target: KubernetesTarget) -> list[dict[str, Any]]:
     """The ServiceAccount (unless the target names an existing one), Role and RoleBinding.
 
     Argo's executor (emissary, Argo 3.4 and later) records each step's outputs in a
@@ -140,7 +112,7 @@ def rbac_objects(plan: KubernetesPlan, target: KubernetesTarget) -> list[dict[st
     return objects
 
 
-def workflow_template(plan: KubernetesPlan, target: KubernetesTarget) -> dict[str, Any]:
+def workflow_template(plan: Plan, target: KubernetesTarget) -> dict[str, Any]:
     """The Argo WorkflowTemplate: one DAG template, one container template per task."""
     names = step_names(plan)
     return {
@@ -166,7 +138,7 @@ def workflow_template(plan: KubernetesPlan, target: KubernetesTarget) -> dict[st
     }
 
 
-def _dag(plan: KubernetesPlan, names: Mapping[str, str]) -> dict[str, Any]:
+def _dag(plan: Plan, names: Mapping[str, str]) -> dict[str, Any]:
     tasks: list[dict[str, Any]] = []
     for task in plan.tasks:
         entry: dict[str, Any] = {"name": names[task.id], "template": names[task.id]}
@@ -212,7 +184,7 @@ def environment_of(task: PlannedTask, target: KubernetesTarget) -> list[dict[str
         plain[DATA_ENV] = target.data
     plain.update(target.env)
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
-    references = {**target.secrets, **{_secret_variable(s): s for s in task.secrets}}
+    references = {**target.secrets, **{_secret_variable(s): s for s in secrets_of(task)}}
     for variable, reference in sorted(references.items()):
         secret, _, key = reference.partition("/")
         env.append(

@@ -1,62 +1,56 @@
-"""The files of a Kubernetes deployment, as text, from a plan and the target's options."""
+"""The files of a Kubernetes deployment: YAML manifests and a Terraform wrapper of them."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from glacier.targets.kubernetes.limits import LimitProblem, limit_problems
+from glacier.compile.plan import CompileError, Plan
 from glacier.targets.kubernetes.manifests import (
-    KubernetesPlan,
     rbac_objects,
     workflow_template,
     workflow_template_name,
 )
-from glacier.targets.kubernetes.target import KubernetesTarget
 from glacier.targets.kubernetes.yaml import dump_documents
 
-WORKFLOW_TEMPLATE_FILE = "workflow-template.yaml"
-RBAC_FILE = "rbac.yaml"
+if TYPE_CHECKING:
+    from glacier.targets.kubernetes.target import KubernetesTarget
+
+#: ``kubectl apply -f manifests/`` applies exactly these (no other file kubectl would read).
+MANIFESTS = "manifests"
+RBAC_FILE = f"{MANIFESTS}/rbac.yaml"
+WORKFLOW_TEMPLATE_FILE = f"{MANIFESTS}/workflow-template.yaml"
 TERRAFORM_FILE = "kubernetes.tf.json"
 
 
-class KubernetesCompileError(ValueError):
-    """The pipeline breaks limits of the Kubernetes target; nothing was written."""
-
-    def __init__(self, problems: list[LimitProblem]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  - {p.message}" for p in problems)
-        super().__init__(f"cannot compile for Kubernetes:\n{lines}")
-
-
-def manifests(plan: KubernetesPlan, target: KubernetesTarget) -> list[dict[str, Any]]:
-    """Every object, RBAC first (a WorkflowTemplate names its ServiceAccount).
+def manifests(plan: Plan, target: KubernetesTarget) -> list[dict[str, Any]]:
+    """Every object, RBAC first (the WorkflowTemplate names its ServiceAccount).
 
     Raises:
-        KubernetesCompileError: listing every limit the plan breaks.
+        CompileError: listing every limit the plan breaks on this target.
     """
-    problems = limit_problems(plan, target)
+    problems = target.problems(plan)
     if problems:
-        raise KubernetesCompileError(problems)
+        raise CompileError([f"{target.name}: {problem}" for problem in problems])
     return [*rbac_objects(plan, target), workflow_template(plan, target)]
 
 
-def kubernetes_files(plan: KubernetesPlan, target: KubernetesTarget) -> dict[str, str]:
-    """File name → YAML text for ``kubectl apply -f DIR``."""
+def render_files(plan: Plan, target: KubernetesTarget) -> dict[str, bytes]:
+    """Path → bytes: the manifests as YAML and the same objects as Terraform JSON."""
     objects = manifests(plan, target)
     return {
-        RBAC_FILE: dump_documents(objects[:-1]),
-        WORKFLOW_TEMPLATE_FILE: dump_documents(objects[-1:]),
+        RBAC_FILE: dump_documents(objects[:-1]).encode(),
+        WORKFLOW_TEMPLATE_FILE: dump_documents(objects[-1:]).encode(),
+        TERRAFORM_FILE: _terraform(plan, objects).encode(),
     }
 
 
-def terraform_files(plan: KubernetesPlan, target: KubernetesTarget) -> dict[str, str]:
-    """The same objects as Terraform ``kubernetes_manifest`` resources (``*.tf.json``).
+def _terraform(plan: Plan, objects: list[dict[str, Any]]) -> str:
+    """The objects as ``kubernetes_manifest`` resources.
 
-    Argo's ``{{...}}`` placeholders pass through Terraform untouched (it expands ``${``
-    and ``%{`` only); the Argo CRDs must be installed before ``terraform plan``.
+    Argo's ``{{...}}`` placeholders pass through Terraform untouched (it expands ``${`` and
+    ``%{`` only). The Argo CRDs must be installed before ``terraform plan``.
     """
-    objects = manifests(plan, target)
     resources: dict[str, dict[str, Any]] = {}
     for item in objects:
         name = f"{item['kind'].lower()}_{item['metadata']['name']}".replace("-", "_")
@@ -72,4 +66,4 @@ def terraform_files(plan: KubernetesPlan, target: KubernetesTarget) -> dict[str,
         },
         "resource": {"kubernetes_manifest": resources},
     }
-    return {TERRAFORM_FILE: json.dumps(document, indent=2, sort_keys=False) + "\n"}
+    return json.dumps(document, indent=2) + "\n"

@@ -9,37 +9,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from glacier.compile.plan import CompileError
+from glacier.targets.base import Target
+from glacier.targets.kubernetes import limits
 from glacier.targets.kubernetes.names import label_problem, subdomain_problem
+
+if TYPE_CHECKING:
+    from glacier.compile.plan import Plan
 
 #: The image serverless and local tasks run in when ``image`` is not set: the one
 #: ``images/runner/Dockerfile`` builds (Python, Glacier and the project). Push it and set
 #: ``image`` to the pushed reference for a real cluster.
 DEFAULT_RUNNER_IMAGE = "glacier-runner:latest"
-#: Schemes of object storage a pod can reach with its cloud identity.
-OBJECT_STORES = ("s3://", "gs://", "az://", "abfs://")
-#: The smallest CPU amount Kubernetes can express (1 millicore).
-MIN_CPU = 0.001
-
-# The reference grammar of container images (registry[:port]/path[:tag][@digest]), simplified
-# from the distribution spec: lowercase path components, tags of at most 128 characters.
-_IMAGE = re.compile(
-    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?"
-    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
-    r"(?:@sha256:[a-f0-9]{64})?"
-)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
-class KubernetesOptionError(ValueError):
-    """An option of ``KubernetesTarget`` (or ``[tool.glacier.kubernetes]``) is invalid."""
-
-
 @dataclass(frozen=True)
-class KubernetesTarget:
+class KubernetesTarget(Target):
     """Compile to Argo Workflows on Kubernetes.
 
     Args:
@@ -70,7 +59,7 @@ class KubernetesTarget:
     max_cpu: float | None = None
     max_memory: int | None = None
 
-    name = "kubernetes"
+    name: ClassVar[str] = "kubernetes"
 
     @property
     def runner_image(self) -> str:
@@ -80,31 +69,62 @@ class KubernetesTarget:
     def from_options(
         cls, options: Mapping[str, Any], where: str = "[tool.glacier.kubernetes]"
     ) -> KubernetesTarget:
-        """Options as ``[tool.glacier.kubernetes]`` writes them, checked for type.
+        """A target from options as ``[tool.glacier.kubernetes]`` writes them.
 
         Raises:
-            KubernetesOptionError: naming the key and what it takes.
+            CompileError: naming ``where``, the key and what it takes.
         """
-        known = {f.name: f for f in fields(cls)}
+        known = [f.name for f in fields(cls)]
+        problems: list[str] = []
         values: dict[str, Any] = {}
         for key, value in options.items():
             if key not in known:
-                raise KubernetesOptionError(
-                    f"{where}: unknown key `{key}`; known keys: {', '.join(known)}"
-                )
-            values[key] = _checked(key, value, where)
+                problems.append(f"{where}: unknown option `{key}`; known: {', '.join(known)}")
+            elif (problem := _type_problem(key, value)) is not None:
+                problems.append(f"{where}: `{key}` must be {problem}, got {value!r}")
+            else:
+                values[key] = dict(sorted(value.items())) if isinstance(value, Mapping) else value
+        if problems:
+            raise CompileError(problems)
         return cls(**values)
 
-    def with_options(self, options: Mapping[str, Any]) -> KubernetesTarget:
-        """The configured ``options`` where this target (made in code) left the default."""
-        configured = KubernetesTarget.from_options(options)
+    def configured(self, file_options: Mapping[str, Any], where: str) -> KubernetesTarget:
+        """The file's options where this target (made in code) kept the default."""
+        from_file = KubernetesTarget.from_options(file_options, where)
         defaults = KubernetesTarget()
         changes = {
-            f.name: getattr(configured, f.name)
+            f.name: getattr(from_file, f.name)
             for f in fields(self)
             if getattr(self, f.name) == getattr(defaults, f.name)
         }
         return replace(self, **changes)
+
+    @classmethod
+    def compute_problems(cls, compute: Mapping[str, Any]) -> list[str]:
+        return limits.compute_problems(compute)
+
+    @classmethod
+    def storage_problems(cls, storage: Mapping[str, Any]) -> list[str]:
+        return limits.storage_problems(storage)
+
+    def problems(self, plan: Plan) -> list[str]:
+        return [*super().problems(plan), *limits.plan_problems(plan, self)]
+
+    def render(self, plan: Plan) -> dict[str, bytes]:
+        """``manifests/*.yaml`` for ``kubectl apply -f`` and ``kubernetes.tf.json``."""
+        from glacier.targets.kubernetes.render import render_files
+
+        return render_files(plan, self)
+
+    @staticmethod
+    def secret_reference_problem(reference: str) -> str | None:
+        """Why ``reference`` is not ``secret-name`` or ``secret-name/key``, or None."""
+        secret, _, key = reference.partition("/")
+        if (problem := subdomain_problem(secret)) is not None:
+            return f"names a Kubernetes Secret that {problem}"
+        if key and not _SECRET_KEY.fullmatch(key):
+            return "has a key that must be letters, digits, `-`, `_` or `.`"
+        return None
 
     def option_problems(self) -> list[str]:
         """What is wrong with the options themselves, as messages naming the option."""
@@ -116,12 +136,12 @@ class KubernetesTarget:
             if problem is not None:
                 problems.append(f"service_account `{self.service_account}` {problem}")
         for image in (self.runner_image, *self.images.values()):
-            if (problem := image_problem(image)) is not None:
-                problems.append(f"image `{image}` {problem}")
-        if self.data is not None and not self.data.startswith(OBJECT_STORES):
+            if (problem := limits.image_problem(image)) is not None:
+                problems.append(problem)
+        if self.data is not None and not self.data.startswith(limits.OBJECT_STORES):
+            stores = ", ".join(f"{scheme}..." for scheme in limits.OBJECT_STORES)
             problems.append(
-                f"data `{self.data}` must be an object-storage folder a pod can reach "
-                f"({', '.join(s + '...' for s in OBJECT_STORES)})"
+                f"data `{self.data}` must be an object-storage folder a pod can reach ({stores})"
             )
         for variable in (*self.env, *self.secrets):
             if not _ENV_NAME.fullmatch(variable):
@@ -130,53 +150,24 @@ class KubernetesTarget:
                     "not starting with a digit"
                 )
         for variable, reference in self.secrets.items():
-            if (problem := secret_reference_problem(reference)) is not None:
+            if (problem := self.secret_reference_problem(reference)) is not None:
                 problems.append(f"secret `{reference}` of `{variable}` {problem}")
         if self.run_as_user <= 0:
             problems.append(f"run_as_user must be a non-root user id (> 0), got {self.run_as_user}")
         return problems
 
 
-def image_problem(image: str) -> str | None:
-    """Why ``image`` is not a valid container image reference, or None."""
-    if _IMAGE.fullmatch(image):
-        return None
-    return (
-        "is not a valid image reference (registry/path:tag, the path in lowercase letters, "
-        "digits and separators)"
-    )
-
-
-def secret_reference_problem(reference: str) -> str | None:
-    """Why ``reference`` is not ``secret-name`` or ``secret-name/key``, or None."""
-    secret, _, key = reference.partition("/")
-    if (problem := subdomain_problem(secret)) is not None:
-        return f"names a Kubernetes Secret that {problem}"
-    if key and not _SECRET_KEY.fullmatch(key):
-        return "has a key that must be letters, digits, `-`, `_` or `.`"
-    return None
-
-
-def _checked(key: str, value: Any, where: str) -> Any:
-    def fail(expected: str) -> KubernetesOptionError:
-        return KubernetesOptionError(
-            f"{where}: `{key}` must be {expected}, got {type(value).__name__} {value!r}"
-        )
-
+def _type_problem(key: str, value: Any) -> str | None:
+    """What ``key`` takes when ``value`` is of the wrong type, else None."""
     if key in ("namespace", "image", "service_account", "data"):
-        if not isinstance(value, str) or not value:
-            raise fail("a non-empty string")
-        return value
+        return None if isinstance(value, str) and value else "a non-empty string"
     if key in ("images", "env", "secrets", "service_account_annotations"):
-        if not isinstance(value, Mapping) or not all(
+        ok = isinstance(value, Mapping) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            raise fail("a table of strings")
-        return dict(value)
-    if key in ("run_as_user", "max_memory"):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise fail("a positive integer")
-        return value
+        )
+        return None if ok else "a table of strings"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise fail("a positive number")
-    return value
+        return "a positive number"
+    if key in ("run_as_user", "max_memory") and not isinstance(value, int):
+        return "a positive integer"
+    return None

@@ -17,13 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glacier.analysis import analyze_paths
-from glacier.targets.kubernetes.render import kubernetes_files
-from glacier.targets.kubernetes.target import KubernetesTarget
-from glacier.targets.kubernetes.view import plan_from_project
+from glacier.cli.compile import analyze_project
+from glacier.compile import compile_project, select_pipeline
+from glacier.targets.kubernetes import KubernetesTarget
 
 REPO = Path(__file__).resolve().parents[3]
-OPTIONS = {"namespace": "data", "data": "s3://lake/glacier/", "env": {"AWS_REGION": "eu-west-1"}}
+PYPROJECT = """
+[tool.glacier.kubernetes]
+namespace = "data"
+data = "s3://lake/glacier/"
+env = { AWS_REGION = "eu-west-1" }
+secrets = { DB_PASSWORD = "orders-db/password" }
+"""
 
 COMPUTE = st.sampled_from(
     [
@@ -71,19 +76,17 @@ RUNTIME = textwrap.dedent(
     """
     import importlib, json, sys
     sys.path.insert(0, sys.argv[1])
-    from glacier.targets.kubernetes.render import kubernetes_files
-    from glacier.targets.kubernetes.target import KubernetesTarget
-    from glacier.targets.kubernetes.view import plan_from_project
-    project = importlib.import_module("flow").pipeline.to_project()
-    target = KubernetesTarget.from_options(json.loads(sys.argv[2]))
-    print(json.dumps(kubernetes_files(plan_from_project(project, project.pipelines[0]), target)))
+    from glacier import KubernetesTarget
+    pipeline = importlib.import_module("flow").pipeline
+    files = pipeline.compile(target=KubernetesTarget(image="r.example.com/runner:1")).files()
+    print(json.dumps({path: data.decode() for path, data in files.items()}))
     """
 )
 
 
 def _runtime_files(root: Path) -> dict[str, str]:
     completed = subprocess.run(
-        [sys.executable, "-c", RUNTIME, str(root), json.dumps(OPTIONS)],
+        [sys.executable, "-c", RUNTIME, str(root)],
         capture_output=True,
         text=True,
         check=False,
@@ -96,9 +99,14 @@ def _runtime_files(root: Path) -> dict[str, str]:
 
 
 def _source_files(root: Path) -> dict[str, str]:
-    project = analyze_paths([root], cache=False).project
-    target = KubernetesTarget.from_options(OPTIONS)
-    return kubernetes_files(plan_from_project(project, project.pipelines[0]), target)
+    settings, project, _ = analyze_project(root, cache=False)
+    pipeline = select_pipeline(project, None, str(root))
+    target = KubernetesTarget(image="r.example.com/runner:1")
+    where = str(root / "pyproject.toml")
+    deployment = compile_project(
+        project, pipeline, settings.root, target, settings.target_options, where
+    )
+    return {path: data.decode() for path, data in deployment.files().items()}
 
 
 @pytest.mark.slow
@@ -110,5 +118,12 @@ def test_runtime_and_source_compile_agree(
     tmp_path_factory: pytest.TempPathFactory, source: str
 ) -> None:
     root = tmp_path_factory.mktemp("project")
+    (root / "pyproject.toml").write_text(PYPROJECT)
     (root / "flow.py").write_text(source)
-    assert _source_files(root) == _runtime_files(root)
+    source_files = _source_files(root)
+    assert sorted(source_files) == [
+        "kubernetes.tf.json",
+        "manifests/rbac.yaml",
+        "manifests/workflow-template.yaml",
+    ]
+    assert source_files == _runtime_files(root)

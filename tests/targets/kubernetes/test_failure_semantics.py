@@ -5,27 +5,19 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from glacier.targets.kubernetes.manifests import KubernetesPlan, PlannedDataset, PlannedTask
 from glacier.targets.kubernetes.render import manifests
 from glacier.targets.kubernetes.target import KubernetesTarget
 from tests.targets.kubernetes.argo_local import run_workflow_template
+from tests.targets.kubernetes.plans import plan, task
 
-
-def _task(name: str, *dependencies: str) -> PlannedTask:
-    return PlannedTask(f"p.{name}", name, None, tuple(f"p.{d}" for d in dependencies))
-
-
-PLAN = KubernetesPlan(
+PLAN = plan(
     "p",
-    (
-        _task("a"),
-        _task("b", "a"),
-        _task("c", "a"),
-        _task("d", "b"),
-        _task("e", "d", "c"),
-        _task("f"),
-    ),
-    (PlannedDataset("x", None),),
+    task("a", module="p"),
+    task("b", "a", module="p"),
+    task("c", "a", module="p"),
+    task("d", "b", module="p"),
+    task("e", "d", "c", module="p"),
+    task("f", module="p"),
 )
 
 

@@ -7,17 +7,15 @@ and review the diff.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
-import pytest
 import yaml
 
-from glacier.analysis import analyze_paths
-from glacier.targets.kubernetes.render import kubernetes_files, terraform_files
-from glacier.targets.kubernetes.target import KubernetesTarget
-from glacier.targets.kubernetes.view import plan_from_project
-from tests.conftest import EXAMPLES
+from glacier.compile import Deployment, Plan
+from glacier.targets.kubernetes import KubernetesTarget
+from tests.compile.helpers import EXAMPLE, static_plan
 from tests.targets.kubernetes.validators import manifest_problems
 
 GOLDENS = Path(__file__).parent / "goldens" / "analytics"
@@ -35,10 +33,14 @@ TARGET = KubernetesTarget(
 )
 
 
-def _files() -> dict[str, str]:
-    project = analyze_paths([EXAMPLES / "analytics"], cache=False).project
-    plan = plan_from_project(project, project.pipelines[0])
-    return {**kubernetes_files(plan, TARGET), **terraform_files(plan, TARGET)}
+@functools.cache
+def _plan() -> Plan:
+    return static_plan(EXAMPLE)
+
+
+def _files(plan: Plan | None = None) -> dict[str, str]:
+    files = Deployment(plan or _plan(), TARGET).files()
+    return {path: data.decode() for path, data in files.items()}
 
 
 def test_complete_example_matches_goldens() -> None:
@@ -46,8 +48,10 @@ def test_complete_example_matches_goldens() -> None:
     if os.environ.get("GLACIER_UPDATE_GOLDENS"):
         GOLDENS.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
+            (GOLDENS / name).parent.mkdir(parents=True, exist_ok=True)
             (GOLDENS / name).write_text(text)
-    assert sorted(files) == sorted(p.name for p in GOLDENS.iterdir())
+    on_disk = sorted(p.relative_to(GOLDENS).as_posix() for p in GOLDENS.rglob("*") if p.is_file())
+    assert sorted(files) == on_disk
     for name, text in files.items():
         assert (GOLDENS / name).read_text() == text, f"{name} differs from its golden file"
 
@@ -55,13 +59,12 @@ def test_complete_example_matches_goldens() -> None:
 def test_goldens_are_valid_manifests() -> None:
     documents = [
         d
-        for name in ("rbac.yaml", "workflow-template.yaml")
+        for name in ("manifests/rbac.yaml", "manifests/workflow-template.yaml")
         for d in yaml.safe_load_all((GOLDENS / name).read_text())
     ]
     assert len(documents) == 4
     assert manifest_problems(documents) == []
 
 
-@pytest.mark.parametrize("attempt", range(2))
-def test_compiling_twice_is_byte_identical(attempt: int) -> None:
-    assert _files() == _files()
+def test_compiling_twice_is_byte_identical() -> None:
+    assert _files(static_plan(EXAMPLE)) == _files(static_plan(EXAMPLE)) == _files()

@@ -2,50 +2,44 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 import yaml
 
-from glacier.targets.kubernetes import KubernetesCompileError, KubernetesTarget
-from glacier.targets.kubernetes.manifests import (
-    DAG_TEMPLATE,
-    KubernetesPlan,
-    PlannedDataset,
-    PlannedTask,
-)
-from glacier.targets.kubernetes.render import kubernetes_files, manifests, terraform_files
+from glacier.compile import CompileError, Plan
+from glacier.targets.kubernetes import KubernetesTarget
+from glacier.targets.kubernetes.manifests import DAG_TEMPLATE
+from glacier.targets.kubernetes.render import manifests, render_files
+from tests.targets.kubernetes.plans import plan, task
 from tests.targets.kubernetes.validators import manifest_problems
 
 S3 = {"kind": "s3", "bucket": "lake", "prefix": "raw/", "uri": "s3://lake/raw/"}
 
-
-def _plan(*tasks: PlannedTask, datasets: tuple[PlannedDataset, ...] = ()) -> KubernetesPlan:
-    return KubernetesPlan("shop", tasks, datasets)
-
-
-def _task(task_id: str, *dependencies: str, compute: dict[str, Any] | None = None) -> PlannedTask:
-    return PlannedTask(
-        f"shop.{task_id}", task_id, compute, tuple(f"shop.{d}" for d in dependencies)
-    )
-
-
-DIAMOND = _plan(
-    _task("extract", compute={"kind": "serverless", "memory": 512, "timeout": 90.5}),
-    _task("left", "extract", compute={"kind": "local", "workers": 1}),
-    _task(
+DIAMOND = plan(
+    "shop",
+    task("extract", compute={"kind": "serverless", "memory": 512, "timeout": 90.5}),
+    task("left", "extract", compute={"kind": "local", "workers": 1}),
+    task(
         "right",
         "extract",
         compute={"kind": "container", "image": "spark:3.5", "cpu": 0.5, "memory": 2048},
     ),
-    _task("join", "left", "right"),
-    datasets=(PlannedDataset("raw", S3), PlannedDataset("joined", None)),
+    task("join", "left", "right"),
+    storage={"d_extract": S3},
 )
 TARGET = KubernetesTarget(namespace="data", data="s3://lake/glacier/")
 
 
-def _documents(plan: KubernetesPlan = DIAMOND, target: KubernetesTarget = TARGET) -> list[Any]:
-    return [d for text in kubernetes_files(plan, target).values() for d in yaml.safe_load_all(text)]
+def _documents(plan: Plan = DIAMOND, target: KubernetesTarget = TARGET) -> list[Any]:
+    files = render_files(plan, target)
+    return [
+        d
+        for path, text in files.items()
+        if path.endswith(".yaml")
+        for d in yaml.safe_load_all(text)
+    ]
 
 
 def _steps(documents: list[Any]) -> dict[str, Any]:
@@ -66,6 +60,11 @@ def test_every_document_is_valid() -> None:
 
 def test_the_files_parse_as_the_objects() -> None:
     assert _documents() == manifests(DIAMOND, TARGET)
+    assert sorted(render_files(DIAMOND, TARGET)) == [
+        "kubernetes.tf.json",
+        "manifests/rbac.yaml",
+        "manifests/workflow-template.yaml",
+    ]
 
 
 def test_dag_semantics() -> None:
@@ -176,86 +175,127 @@ def test_steps_run_without_privileges() -> None:
 
 
 def test_shared_function_names_fall_back_to_ids() -> None:
-    plan = _plan(
-        PlannedTask("a.load", "load", None, ()), PlannedTask("b.load", "load", None, ("a.load",))
-    )
-    steps = _steps(_documents(plan, KubernetesTarget(data="s3://x/")))
+    shared = plan("shop", task("load", module="a"), task("load", module="b"))
+    steps = _steps(_documents(shared, KubernetesTarget(data="s3://x/")))
     assert set(steps) == {DAG_TEMPLATE, "a-load-2a78aa38", "b-load-1d2a2406"}
-    assert manifest_problems(_documents(plan, KubernetesTarget(data="s3://x/"))) == []
+    assert manifest_problems(_documents(shared, KubernetesTarget(data="s3://x/"))) == []
 
 
 def test_long_names_are_shortened_validly() -> None:
-    name = "t" + "_very_long" * 10
-    plan = KubernetesPlan("p" * 80, (PlannedTask(f"m.{name}", name, None, ()),))
-    documents = _documents(plan, KubernetesTarget(data="s3://x/"))
+    long = plan("p" * 80, task("t" + "_very_long" * 10))
+    documents = _documents(long, KubernetesTarget(data="s3://x/"))
     assert manifest_problems(documents) == []
     assert len(documents[-1]["metadata"]["name"]) <= 57
+
+
+def _container(image: str, **more: Any) -> dict[str, Any]:
+    return {"kind": "container", "image": image, "cpu": None, "memory": None, **more}
 
 
 @pytest.mark.parametrize(
     ("plan", "target", "message"),
     [
-        (DIAMOND, KubernetesTarget(), "dataset `joined` has no storage; set `data"),
         (
-            _plan(_task("a"), datasets=(PlannedDataset("raw", {"kind": "local", "path": "x"}),)),
+            DIAMOND,
+            KubernetesTarget(),
+            "kubernetes: dataset `d_left`: has no storage; set `data",
+        ),
+        (
+            plan("p", task("a"), storage={"d_a": {"kind": "local", "path": "x"}}),
             TARGET,
-            "dataset `raw` is stored on a local path, which pods cannot reach",
+            "kubernetes: dataset `d_a`: is stored on a local path, which pods cannot reach",
         ),
         (
             DIAMOND,
             KubernetesTarget(data="s3://x/", max_cpu=0.25),
-            "task `shop.right` asks for 500m CPUs but the largest node has 0.25",
+            "kubernetes: task `right`: asks for 500m CPUs but the largest node has 0.25",
         ),
         (
             DIAMOND,
             KubernetesTarget(data="s3://x/", max_memory=1024),
-            "task `shop.right` asks for 2048Mi of memory",
+            "kubernetes: task `right`: asks for 2048Mi of memory but the largest node has 1024Mi",
         ),
         (
-            _plan(_task("a", compute={"kind": "container", "image": "spark", "cpu": 0.0001})),
+            plan("p", task("a", compute=_container("spark", cpu=0.0001))),
             TARGET,
-            "needs at least 0.001",
+            "kubernetes: task `a`: cpu=0.0001 is below the smallest amount Kubernetes can request",
         ),
         (
-            _plan(_task("a", compute={"kind": "container", "image": "Spark:Latest"})),
+            plan("p", task("a", compute=_container("Spark:Latest"))),
             TARGET,
-            "runs image `Spark:Latest`, which is not a valid image reference",
+            "kubernetes: task `a`: image `Spark:Latest` is not a valid image reference",
+        ),
+        (
+            plan("p", task("a", secrets=("arn:aws:secretsmanager:eu-west-1:1:secret:db",))),
+            TARGET,
+            "kubernetes: task `a`: secret `arn:aws:secretsmanager:eu-west-1:1:secret:db` names "
+            "a Kubernetes Secret that must be dot-separated lowercase labels",
         ),
         (
             DIAMOND,
             KubernetesTarget(namespace="Data", data="s3://x/"),
-            "namespace `Data` must consist of lowercase",
+            "kubernetes: option namespace `Data` must consist of lowercase",
         ),
         (
             DIAMOND,
             KubernetesTarget(data="/mnt/data"),
-            "data `/mnt/data` must be an object-storage folder",
+            "kubernetes: option data `/mnt/data` must be an object-storage folder",
         ),
         (
             DIAMOND,
             KubernetesTarget(data="s3://x/", secrets={"db-password": "db/password"}),
-            "environment variable `db-password`",
+            "kubernetes: option environment variable `db-password`",
         ),
         (
             DIAMOND,
             KubernetesTarget(data="s3://x/", secrets={"DB": "DB/password"}),
-            "secret `DB/password` of `DB` names a Kubernetes Secret",
+            "kubernetes: option secret `DB/password` of `DB` names a Kubernetes Secret",
         ),
     ],
 )
-def test_limits_are_compile_errors(
-    plan: KubernetesPlan, target: KubernetesTarget, message: str
-) -> None:
-    with pytest.raises(KubernetesCompileError) as raised:
-        kubernetes_files(plan, target)
-    assert message in str(raised.value)
-    assert any(message in p.message for p in raised.value.problems)
+def test_limits_are_compile_errors(plan: Plan, target: KubernetesTarget, message: str) -> None:
+    with pytest.raises(CompileError) as raised:
+        render_files(plan, target)
+    assert any(problem.startswith(message) for problem in raised.value.problems), raised.value
+
+
+def test_a_declared_image_must_be_valid_even_when_mapped() -> None:
+    # Every tool (check, mypy, the editor) reports the declaration without the options.
+    bad = plan("p", task("a", compute=_container("Spark:Latest")))
+    with pytest.raises(CompileError):
+        render_files(bad, KubernetesTarget(data="s3://x/", images={"Spark:Latest": "spark:3"}))
+
+
+def test_options_from_the_file() -> None:
+    target = KubernetesTarget.from_options(
+        {"namespace": "data", "data": "s3://x/", "max_cpu": 4, "env": {"B": "2", "A": "1"}}
+    )
+    assert target.namespace == "data" and target.max_cpu == 4
+    assert list(target.env) == ["A", "B"]
+    in_code = KubernetesTarget(namespace="staging").configured(
+        {"namespace": "data", "image": "r.example.com/runner:1"}, "pyproject.toml"
+    )
+    assert (in_code.namespace, in_code.image) == ("staging", "r.example.com/runner:1")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"namespaces": "x"}, "pyproject.toml: unknown option `namespaces`; known: namespace,"),
+        ({"namespace": 3}, "pyproject.toml: `namespace` must be a non-empty string, got 3"),
+        ({"env": {"A": 1}}, "pyproject.toml: `env` must be a table of strings"),
+        ({"max_memory": 1.5}, "pyproject.toml: `max_memory` must be a positive integer, got 1.5"),
+        ({"max_cpu": True}, "pyproject.toml: `max_cpu` must be a positive number, got True"),
+    ],
+)
+def test_bad_options_name_the_key(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(CompileError) as raised:
+        KubernetesTarget().configured(options, "pyproject.toml")
+    assert raised.value.problems[0].startswith(message)
 
 
 def test_terraform_wrapper_holds_the_same_objects() -> None:
-    import json
-
-    (text,) = terraform_files(DIAMOND, TARGET).values()
+    text = render_files(DIAMOND, TARGET)["kubernetes.tf.json"]
     resources = json.loads(text)["resource"]["kubernetes_manifest"]
     assert [r["manifest"] for r in resources.values()] == manifests(DIAMOND, TARGET)
     assert resources["workflowtemplate_shop"]["depends_on"] == [
@@ -266,5 +306,4 @@ def test_terraform_wrapper_holds_the_same_objects() -> None:
 
 
 def test_output_is_deterministic() -> None:
-    assert kubernetes_files(DIAMOND, TARGET) == kubernetes_files(DIAMOND, TARGET)
-    assert terraform_files(DIAMOND, TARGET) == terraform_files(DIAMOND, TARGET)
+    assert render_files(DIAMOND, TARGET) == render_files(DIAMOND, TARGET)
