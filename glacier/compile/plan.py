@@ -25,8 +25,8 @@ LOCK_FILES = ("requirements.lock", "requirements.txt", "uv.lock", "poetry.lock")
 #: What a task without ``compute=`` runs as.
 DEFAULT_COMPUTE: Mapping[str, Any] = {"kind": "local", "workers": 1}
 
-#: Task options the run developer adds to `TaskInfo` (secrets, retries, ...); read when present.
-TASK_OPTION_FIELDS = ("secrets", "retries", "cache", "cache_version")
+#: Task options a target acts on (``@task(retries=..., secrets=[...])``).
+TASK_OPTION_FIELDS = ("retries", "secrets")
 
 
 class CompileError(GlacierError):
@@ -227,7 +227,7 @@ def _planned_task(info: TaskInfo, dependencies: tuple[str, ...], root: Path) -> 
     options = {
         name: getattr(info, name)
         for name in TASK_OPTION_FIELDS
-        if getattr(info, name, None) not in (None, (), [], {})
+        if getattr(info, name, None)
     }
     return PlannedTask(
         id=info.id,

@@ -77,6 +77,8 @@ class TaskSucceeded(TaskEvent):
     #: Where its output was committed (the storage or cache folder), if it was.
     output_uri: str | None = None
     log: tuple[str, ...] = ()
+    #: When it started (``time.time()``).
+    started: float = 0.0
 
 
 @dataclass(slots=True)
@@ -87,6 +89,7 @@ class TaskFailed(TaskEvent):
     #: The formatted traceback of the user's code (Glacier's frames left out).
     traceback: str = ""
     log: tuple[str, ...] = ()
+    started: float = 0.0
 
 
 @dataclass(slots=True)

@@ -109,10 +109,10 @@ class RunRecorder:
     def __call__(self, event: RunEvent) -> None:
         kind = type(event)
         if kind is TaskStarted:
-            self._started[event.task_id] = event.time  # type: ignore[attr-defined]
             return
         if kind is TaskSucceeded:
             e: Any = event
+            self._started[e.task_id] = e.started
             self._row(
                 e.task_id,
                 e.task,
@@ -127,6 +127,7 @@ class RunRecorder:
             )
         elif kind is TaskFailed:
             e = event
+            self._started[e.task_id] = e.started
             self._row(
                 e.task_id,
                 e.task,

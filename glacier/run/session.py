@@ -10,6 +10,7 @@ task runs: `LocalExecutor` with threads or processes, the Dask executor on a clu
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -162,11 +163,30 @@ class Session:
         self.run_id = run_id or new_run_id()
         self.project_root = project_root or run_project_root(pipeline)
         self.listeners: list[Listener] = [*listeners, *global_listeners()]
+        self.params = dict(params or {})
         self.label = pipeline.label.strip("`")
         self._lock = threading.Lock()
-        pipeline.validate()
+        given_names = {
+            key if isinstance(key, str) else getattr(key, "name", "") for key in (inputs or {})
+        }
+        pipeline.validate(given=given_names)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # planning allocates per task; full collections would scan every object
+        try:
+            self._prepare(pipeline, slots, inputs, cache, keep)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _prepare(
+        self,
+        pipeline: Pipeline,
+        slots: int,
+        inputs: Mapping[Any, Any] | None,
+        cache: bool | str | None,
+        keep: Iterable[Any] | str | None,
+    ) -> None:
         problems: list[str] = []
-        self.params = dict(params or {})
         self.given = self._given_inputs(inputs, problems)
         self.cache_root = self._cache_root(cache)
         self.plans = self._plan(slots, problems)
@@ -175,7 +195,8 @@ class Session:
             raise RunSetupError(problems)
         self.context = RunContext(self.run_id, self.cache_root, self.project_root)
         count = len(self.plans)
-        self.runs = [TaskRun(plan.id, plan.name) for plan in self.plans]
+        self.outcomes: list[Outcome | None] = [None] * count
+        self.skipped_because: dict[int, str] = {}
         self.order: list[int] = list(pipeline.graph.order_positions or ())
         self.waiting = [len(plan.dependencies) for plan in self.plans]
         self.finished = [False] * count
@@ -221,11 +242,12 @@ class Session:
         return "file://" + os.path.abspath(folder) + "/"
 
     def _plan(self, slots: int, problems: list[str]) -> list[TaskPlan]:
+        # One pass over the tasks: a pipeline of thousands of tasks must start at once.
         pipeline = self.pipeline
-        graph = pipeline.graph
-        positions = {node.id: position for position, node in enumerate(graph.tasks)}
-        producer = {node.output: p for p, node in enumerate(graph.tasks) if node.output}
-        consumers: list[list[int]] = [[] for _ in graph.tasks]
+        nodes = pipeline.graph.tasks
+        given = self.given
+        producer = {node.output: p for p, node in enumerate(nodes) if node.output is not None}
+        consumers: list[list[int]] = [[] for _ in nodes]
         plans: list[TaskPlan] = []
         used_params: set[str] = set()
         fingerprints = None
@@ -237,16 +259,19 @@ class Session:
 
         images_noticed = False
         for position, task in enumerate(pipeline.tasks):
-            node = graph.tasks[position]
-            dependencies: list[int] = []
-            for item in node.inputs:
-                source = producer.get(item.dataset)
-                if item.dataset in self.given:
-                    continue  # the given value wins over a producer
-                if source is not None and source not in dependencies:
-                    dependencies.append(source)
+            node = nodes[position]
+            inputs = tuple([(item.parameter, item.dataset) for item in node.inputs])
+            dependencies: tuple[int, ...] = ()
+            if inputs:
+                found = {
+                    producer[dataset]
+                    for _, dataset in inputs
+                    if dataset in producer and dataset not in given
+                }
+                dependencies = tuple(sorted(found))
+                for source in dependencies:
                     consumers[source].append(position)
-            task_params = self._task_params(task, node, used_params)
+            task_params = self._task_params(task, inputs, used_params) if self.params else {}
             compute = task.compute
             task_slots = 1
             image: str | None = None
@@ -258,8 +283,9 @@ class Session:
                     task_slots = math.ceil(cpu) if cpu else 1
                     image = compute.image
                     images_noticed = True
+            options = task.options
             static_key = None
-            if fingerprints is not None and task.cache:
+            if fingerprints is not None and options.cache:
                 static_key = _digest(
                     [
                         "glacier",
@@ -267,47 +293,47 @@ class Session:
                         task.id,
                         fingerprints.task(task.fn),
                         _stable(task_params),
-                        repr(task.cache_version),
+                        repr(options.cache_version),
                         image or "",
                     ]
                 )
             plans.append(
                 TaskPlan(
-                    position=position,
-                    id=task.id,
-                    name=task.name,
-                    fn=task.fn,
-                    inputs=tuple((i.parameter, i.dataset) for i in node.inputs),
-                    params=task_params,
-                    output=task.output,
-                    retries=task.retries,
-                    slots=max(1, min(task_slots, slots)),
-                    cacheable=static_key is not None,
-                    dependencies=tuple(sorted(dependencies)),
-                    static_key=static_key,
+                    position,
+                    node.id,
+                    node.name,
+                    task.fn,
+                    inputs,
+                    task_params,
+                    task.signature.output,
+                    options.retries,
+                    1 if task_slots == 1 else max(1, min(task_slots, slots)),
+                    static_key is not None,
+                    dependencies,
+                    (),
+                    static_key,
                 )
             )
-        for plan in plans:
-            plan.consumers = tuple(sorted(consumers[plan.position]))
-        unknown = sorted(set(self.params) - used_params)
-        for name in unknown:
+        for plan, after in zip(plans, consumers, strict=True):
+            if after:
+                plan.consumers = tuple(after)
+        for name in sorted(set(self.params) - used_params):
             problems.append(
                 f"params= sets `{name}`, which no task of pipeline {self.label} takes as a "
                 "parameter with a default; run parameters are task parameters that are not datasets"
             )
         self.image_notice = images_noticed
-        del positions
         return plans
 
-    def _task_params(self, task: Task[Any, Any], node: Any, used: set[str]) -> dict[str, Any]:
-        if not self.params:
-            return {}
+    def _task_params(
+        self, task: Task[Any, Any], inputs: tuple[tuple[str, str], ...], used: set[str]
+    ) -> dict[str, Any]:
         import inspect
 
-        inputs = {i.parameter for i in node.inputs}
+        names = {parameter for parameter, _ in inputs}
         found: dict[str, Any] = {}
         for name, parameter in inspect.signature(task.fn).parameters.items():
-            if name in inputs or parameter.default is parameter.empty:
+            if name in names or parameter.default is parameter.empty:
                 continue
             if name in self.params:
                 found[name] = self.params[name]
@@ -424,12 +450,13 @@ class Session:
     def start(self) -> None:
         self.started = time.perf_counter()
         self._wall_start = time.time()
+        refs = {d.name: _ref(d) for d in self.pipeline.datasets}
         reads: dict[str, tuple[DatasetRef, ...]] = {}
         writes: dict[str, DatasetRef | None] = {}
-        by_name = {d.name: d for d in self.pipeline.datasets}
         for plan in self.plans:
-            reads[plan.id] = tuple(_ref(by_name[d]) for _, d in plan.inputs if d in by_name)
-            writes[plan.id] = _ref(plan.output) if plan.output is not None else None
+            reads[plan.id] = tuple([refs[d] for _, d in plan.inputs])
+            output = plan.output
+            writes[plan.id] = refs[output.name] if output is not None else None
         self.emit(
             RunStarted(
                 self.run_id,
@@ -485,17 +512,10 @@ class Session:
         """
         position = plan.position
         self.finished[position] = True
-        run = self.runs[position]
-        run.status = outcome.status
-        run.attempts = outcome.attempts
-        run.duration = outcome.duration
-        run.error = outcome.error
-        run.log = outcome.log
-        run.output_uri = outcome.output_uri
-        run.cache_key = outcome.key
-        run.started = outcome.started
+        self.outcomes[position] = outcome
         now = time.time()
-        if outcome.status == "failed":
+        status = outcome.status
+        if status == "failed":
             self.emit(
                 TaskFailed(
                     self.run_id,
@@ -507,12 +527,13 @@ class Session:
                     outcome.error or RuntimeError("failed"),
                     outcome.traceback,
                     outcome.log,
+                    outcome.started,
                 )
             )
             self._release_inputs(plan)
             self._skip_after(plan)
             return []
-        if outcome.status == "cached":
+        if status == "cached":
             self.emit(
                 TaskCached(
                     self.run_id, now, plan.id, plan.name, outcome.key or "", outcome.output_uri
@@ -529,6 +550,7 @@ class Session:
                     outcome.attempts,
                     outcome.output_uri,
                     outcome.log,
+                    outcome.started,
                 )
             )
         output = plan.output
@@ -536,12 +558,19 @@ class Session:
             self.values[output.name] = outcome.value
             if self.cache_root is not None:
                 self.keys[output.name] = outcome.key
-        self._release_inputs(plan)
+        outcome.value = None  # the values table owns it now, until its last consumer
+        if plan.inputs:
+            self._release_inputs(plan)
+        consumers = plan.consumers
+        if not consumers:
+            return []
         ready: list[int] = []
         waiting = self.waiting
-        for consumer in plan.consumers:
-            waiting[consumer] -= 1
-            if not waiting[consumer] and not self.finished[consumer]:
+        finished = self.finished
+        for consumer in consumers:
+            left = waiting[consumer] - 1
+            waiting[consumer] = left
+            if not left and not finished[consumer]:
                 ready.append(consumer)
         return ready
 
@@ -561,9 +590,7 @@ class Session:
                 continue
             self.finished[position] = True
             plan = self.plans[position]
-            run = self.runs[position]
-            run.status = "skipped"
-            run.skipped_because = failed.id
+            self.skipped_because[position] = failed.id
             self.emit(TaskSkipped(self.run_id, time.time(), plan.id, plan.name, failed.id))
             self._release_inputs(plan)
             stack.extend(plan.consumers)
@@ -576,6 +603,25 @@ class Session:
                 plan = self.plans[position]
                 self.emit(TaskSkipped(self.run_id, time.time(), plan.id, plan.name, None))
 
+    def _task_run(self, position: int) -> TaskRun:
+        plan = self.plans[position]
+        outcome = self.outcomes[position]
+        if outcome is None:
+            return TaskRun(plan.id, plan.name, skipped_because=self.skipped_because.get(position))
+        return TaskRun(
+            plan.id,
+            plan.name,
+            outcome.status,
+            outcome.error,
+            outcome.duration,
+            outcome.attempts,
+            outcome.output_uri,
+            outcome.key,
+            outcome.log,
+            None,
+            outcome.started,
+        )
+
     def finish(self) -> RunResult:
         """The run's result; emits the end of the run."""
         if self.interrupted:
@@ -587,7 +633,7 @@ class Session:
                 value = self.values[name]
                 if type(value) is not _Pending:
                     outputs[name] = value
-        runs = [self.runs[p] for p in self.order]
+        runs = [self._task_run(p) for p in self.order]
         result = RunResult(
             run_id=self.run_id,
             pipeline=self.label,

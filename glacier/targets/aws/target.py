@@ -140,7 +140,8 @@ class AWSTarget(Target):
     def problems(self, plan: Plan) -> list[str]:
         from glacier.targets.aws.terraform import plan_problems
 
-        return [*super().problems(plan), *plan_problems(plan, self.options)]
+        found = super().problems(plan)
+        return found or plan_problems(plan, self.options)
 
     def render(self, plan: Plan) -> dict[str, bytes]:
         from glacier.targets.aws.terraform import render
