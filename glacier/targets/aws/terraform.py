@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glacier.cloud.locations import INTERMEDIATE_PREFIX, intermediate_prefix
+from glacier.cloud.secrets import secret_variable
 from glacier.compile.plan import Plan, PlannedDataset, PlannedTask
 from glacier.targets.aws import limits, state_machine
 from glacier.targets.aws.names import (
@@ -871,18 +872,6 @@ _DOCKERIGNORE = """\
 **/*.tfstate.backup
 **/node_modules
 """
-
-
-def secret_variable(secret: str) -> str:
-    """The environment variable a secret is given in: its last name part, upper case.
-
-    >>> secret_variable("arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-password-AbCdEf")
-    'DB_PASSWORD_ABCDEF'
-    >>> secret_variable("prod/api_token")
-    'API_TOKEN'
-    """
-    last = re.split(r"[:/]", secret)[-1]
-    return re.sub(r"[^A-Za-z0-9]+", "_", last).strip("_").upper() or "SECRET"
 
 
 def _glacier_requirement() -> str:
