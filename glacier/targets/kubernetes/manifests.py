@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from glacier.cloud.secrets import secret_variable
 from glacier.compile.plan import Plan, PlannedTask
 from glacier.targets.kubernetes.names import (
     WORKFLOW_TEMPLATE_MAX,
@@ -27,8 +28,11 @@ ARGO_API = "argoproj.io/v1alpha1"
 DAG_TEMPLATE = "glacier--dag"
 #: Argo's variable for the id of the running Workflow: every step of one run shares it.
 RUN_ID = "{{workflow.uid}}"
-#: Environment variable that tells the entry point where datasets without storage live.
-DATA_ENV = "GLACIER_DATA_URI"
+#: Environment variable that tells the entry point where datasets without storage live
+#: (``<data>intermediate/<dataset>/<run id>/``, as on AWS).
+DATA_ENV = "GLACIER_DEPLOYMENT_URI"
+#: Environment variable naming the module that defines the task.
+MODULE_ENV = "GLACIER_MODULE"
 #: A writable scratch folder: the root file system is read-only.
 SCRATCH = "/tmp"
 
@@ -179,12 +183,12 @@ def command_of(task: PlannedTask) -> list[str]:
 
 def environment_of(task: PlannedTask, target: KubernetesTarget) -> list[dict[str, Any]]:
     """Plain settings, then secrets by reference (never a value), in a stable order."""
-    plain: dict[str, str] = {"HOME": SCRATCH}
+    plain: dict[str, str] = {"HOME": SCRATCH, MODULE_ENV: task.module}
     if target.data is not None:
         plain[DATA_ENV] = target.data
     plain.update(target.env)
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
-    references = {**target.secrets, **{_secret_variable(s): s for s in secrets_of(task)}}
+    references = {**target.secrets, **{secret_variable(s): s for s in secrets_of(task)}}
     for variable, reference in sorted(references.items()):
         secret, _, key = reference.partition("/")
         env.append(
@@ -194,12 +198,6 @@ def environment_of(task: PlannedTask, target: KubernetesTarget) -> list[dict[str
             }
         )
     return env
-
-
-def _secret_variable(reference: str) -> str:
-    """The variable a task's secret ``name`` or ``name/key`` arrives in: ``NAME`` / ``KEY``."""
-    secret, _, key = reference.partition("/")
-    return "".join(c if c.isalnum() else "_" for c in (key or secret)).upper()
 
 
 def _container_template(task: PlannedTask, name: str, target: KubernetesTarget) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from glacier.compile.plan import CompileError, Plan
+from glacier.targets.kubernetes.images import dockerfiles
 from glacier.targets.kubernetes.manifests import (
     rbac_objects,
     workflow_template,
@@ -36,12 +37,13 @@ def manifests(plan: Plan, target: KubernetesTarget) -> list[dict[str, Any]]:
 
 
 def render_files(plan: Plan, target: KubernetesTarget) -> dict[str, bytes]:
-    """Path → bytes: the manifests as YAML and the same objects as Terraform JSON."""
+    """Path → bytes: the manifests as YAML, the same objects as Terraform JSON, Dockerfiles."""
     objects = manifests(plan, target)
     return {
         RBAC_FILE: dump_documents(objects[:-1]).encode(),
         WORKFLOW_TEMPLATE_FILE: dump_documents(objects[-1:]).encode(),
         TERRAFORM_FILE: _terraform(plan, objects).encode(),
+        **dockerfiles(plan, target),
     }
 
 

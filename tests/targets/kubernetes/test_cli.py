@@ -39,10 +39,12 @@ def test_compile_writes_manifests(tmp_path: Path, capsys: pytest.CaptureFixture[
     root = _project(tmp_path / "p")
     out = tmp_path / "k8s"
     assert main(["compile", str(root), "--target", "kubernetes", "--out", str(out)]) == 0
-    assert "wrote 3 files for pipeline `reports`" in capsys.readouterr().out
+    assert "wrote 5 files for pipeline `reports`" in capsys.readouterr().out
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == [
         ".glacier-compile.json",
+        "images/spark-3-5/Dockerfile",
+        "images/spark-3-5/Dockerfile.dockerignore",
         "kubernetes.tf.json",
         "manifests/rbac.yaml",
         "manifests/workflow-template.yaml",

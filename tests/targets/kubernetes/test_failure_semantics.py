@@ -39,4 +39,4 @@ def test_failure_skips_exactly_the_dependents(tmp_path: Path) -> None:
         "f": "Succeeded",
     }
     assert run.commands["c"][-1] == "r1"
-    assert run.environments["c"]["GLACIER_DATA_URI"] == "s3://lake/"
+    assert run.environments["c"]["GLACIER_DEPLOYMENT_URI"] == "s3://lake/"

@@ -61,6 +61,10 @@ def test_every_document_is_valid() -> None:
 def test_the_files_parse_as_the_objects() -> None:
     assert _documents() == manifests(DIAMOND, TARGET)
     assert sorted(render_files(DIAMOND, TARGET)) == [
+        "images/runner/Dockerfile",
+        "images/runner/Dockerfile.dockerignore",
+        "images/spark-3-5/Dockerfile",
+        "images/spark-3-5/Dockerfile.dockerignore",
         "kubernetes.tf.json",
         "manifests/rbac.yaml",
         "manifests/workflow-template.yaml",
@@ -133,7 +137,8 @@ def test_options_reach_the_objects() -> None:
     assert steps["left"]["container"]["image"] == "registry.example.com/shop/runner:1.2"
     assert steps["left"]["container"]["env"] == [
         {"name": "AWS_REGION", "value": "eu-west-1"},
-        {"name": "GLACIER_DATA_URI", "value": "gs://lake/tmp/"},
+        {"name": "GLACIER_DEPLOYMENT_URI", "value": "gs://lake/tmp/"},
+        {"name": "GLACIER_MODULE", "value": "shop"},
         {"name": "HOME", "value": "/tmp"},
         {
             "name": "DB_PASSWORD",
@@ -307,3 +312,16 @@ def test_terraform_wrapper_holds_the_same_objects() -> None:
 
 def test_output_is_deterministic() -> None:
     assert render_files(DIAMOND, TARGET) == render_files(DIAMOND, TARGET)
+
+
+def test_one_dockerfile_per_image() -> None:
+    files = render_files(DIAMOND, KubernetesTarget(data="gs://lake/tmp/"))
+    runner = files["images/runner/Dockerfile"].decode()
+    spark = files["images/spark-3-5/Dockerfile"].decode()
+    assert "#   shop.extract\n#   shop.left\n#   shop.join\n" in runner
+    assert "FROM python:3.12-slim\n" in runner and "FROM spark:3.5\n" in spark
+    # S3 for the declared dataset, GCS for the data folder.
+    assert "pip install --no-cache-dir 'glacier[gcs,s3]==" in spark
+    assert "ENV PYTHONPATH=/opt/glacier/project PYTHONUNBUFFERED=1" in spark
+    assert "USER 1000:1000\n" in spark
+    assert spark.endswith('ENTRYPOINT ["python", "-m", "glacier.cloud.run"]\n')
