@@ -111,9 +111,10 @@ from glacier.rules import (
     NOT_A_TASK,
     Rule,
 )
+from glacier.rules.registry import TARGET_LIMIT
 
 #: Bump when the plugin's behaviour changes: mypy drops its caches when this changes.
-__version__ = f"{_glacier_version}+mypy.1"
+__version__ = f"{_glacier_version}+mypy.2"
 
 # Where the runtime classes are *defined*: mypy hooks see definition fullnames, whatever
 # import spelling the user wrote (``glacier.Dataset``, ``import glacier as g``, aliases).
@@ -140,7 +141,20 @@ def _error_code(rule: Rule) -> ErrorCode:
 #: themselves with mypy, which makes ``disable_error_code = glacier-cycle`` work).
 ERROR_CODES: dict[str, ErrorCode] = {
     rule.name: _error_code(rule)
-    for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_DATASET, NOT_A_TASK)
+    for rule in (
+        CYCLE,
+        MISSING_PRODUCER,
+        DUPLICATE_PRODUCER,
+        NOT_A_DATASET,
+        NOT_A_TASK,
+        TARGET_LIMIT,
+    )
+}
+
+#: ``compute.<kind>()`` functions, whose literal arguments are checked against the
+#: deployment target of ``[tool.glacier] target`` (GLC015).
+COMPUTE_FUNCTIONS = {
+    f"glacier.compute.{kind}": kind for kind in ("local", "container", "serverless")
 }
 
 _Ctx = TypeVar("_Ctx")
@@ -750,6 +764,9 @@ class GlacierPlugin(Plugin):
             return _guarded(_check_pipeline(self), _default_return)
         if fullname == TASK_DECORATOR:
             return _guarded(_check_task_definition, _default_return)
+        kind = COMPUTE_FUNCTIONS.get(fullname)
+        if kind is not None:
+            return _guarded(functools.partial(_check_target_limits, kind), _default_return)
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
@@ -814,6 +831,57 @@ def _parse_meta(text: str) -> tuple[str | None, bool]:
     meta = json.loads(text)
     name = meta.get("name")
     return (str(name) if name is not None else None), bool(meta.get("storage"))
+
+
+@functools.lru_cache(maxsize=256)
+def _target_of(directory: str) -> str | None:
+    """The ``[tool.glacier] target`` of the project that holds ``directory``."""
+    from pathlib import Path
+
+    from glacier.config import ConfigError, load_settings
+
+    try:
+        return load_settings(Path(directory)).target
+    except (ConfigError, OSError):
+        return None
+
+
+def _literal(expression: Expression) -> object:
+    """The value of an int, float or str literal; `_NOT_LITERAL` otherwise."""
+    if isinstance(expression, (IntExpr, FloatExpr, StrExpr)):
+        return expression.value
+    if isinstance(expression, NameExpr) and expression.fullname == "builtins.None":
+        return None
+    return _NOT_LITERAL
+
+
+_NOT_LITERAL = object()
+
+
+def _check_target_limits(kind: str, ctx: FunctionContext) -> Type:
+    """GLC015 at a ``compute.<kind>(...)`` call whose literal arguments the target refuses."""
+    from glacier.checks.target_limit import compute_problems
+    from glacier.compute import normalize_compute, validate_compute
+
+    path = ctx.api.path
+    target = _target_of(os.path.dirname(os.path.abspath(path))) if path else None
+    if target is None:
+        return ctx.default_return_type
+    arguments: dict[str, object] = {}
+    for formal, actuals in zip(ctx.callee_arg_names, ctx.args, strict=False):
+        if not actuals:
+            continue
+        value = _literal(actuals[0])
+        if value is _NOT_LITERAL or formal is None:
+            return ctx.default_return_type  # not known statically: no opinion
+        arguments[formal] = value
+    if validate_compute(kind, arguments):
+        return ctx.default_return_type  # an invalid call is another rule's business
+    label = {"aws": "AWS"}.get(target, target)
+    for detail in compute_problems(target, normalize_compute(kind, arguments)):
+        message = TARGET_LIMIT.format(target=label, subject="this task", detail=detail)
+        ctx.api.fail(message, ctx.context, code=ERROR_CODES[TARGET_LIMIT.name])
+    return ctx.default_return_type
 
 
 def plugin(version: str) -> type[Plugin]:

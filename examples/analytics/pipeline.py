@@ -4,7 +4,7 @@ Run it: ``glacier run examples/analytics/pipeline.py``. Check it without running
 ``glacier check examples/analytics``. Draw it: ``glacier-graph examples/analytics > dag.svg``.
 """
 
-from glacier import Dataset, LocalExecutor, Pipeline, compute, task
+from glacier import AWSTarget, Dataset, LocalExecutor, Pipeline, compute, task
 
 
 # The user's own helpers (the design document leaves them to the reader).
@@ -88,4 +88,4 @@ pipeline.validate()
 
 # 5. Run or compile
 pipeline.run(executor=LocalExecutor())
-# pipeline.compile(target=AWSTarget()).to_terraform("./infra")
+pipeline.compile(target=AWSTarget()).to_terraform("./infra")

@@ -292,6 +292,8 @@ class _Engine:
                 self._outputs = resolution.outputs
             findings.extend(resolution.findings)
             findings.extend(project_findings(resolution, self._findings_memo))
+            if self.settings.target is not None:
+                findings.extend(_target_findings(resolution, self.settings.target))
         except Exception as error:
             if strict():
                 raise
@@ -313,6 +315,17 @@ class _Engine:
                 for output in resolution.outputs.values()
             },
         )
+
+
+def _target_findings(resolution: Resolution, target: str) -> Iterable[Finding]:
+    """GLC015: what the configured deployment target cannot deploy."""
+    from glacier.checks import target_limit
+
+    return target_limit.check(
+        target,
+        [(t.name, t.name_span, t.compute) for t in resolution.tasks.values()],
+        [(d.name, d.span, d.storage) for d in resolution.datasets.values()],
+    )
 
 
 def _fallback_name(path: str, root: Path) -> str:
@@ -404,6 +417,7 @@ def analyze_paths(
             settings.ignore,
             sorted((k, v.value) for k, v in settings.severity.items()),
             settings.src,
+            settings.target,
             os.getcwd(),  # messages show paths relative to it
         )
     )

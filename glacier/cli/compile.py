@@ -83,18 +83,24 @@ def run(args: argparse.Namespace) -> ExitCode:
 def analyze_project(
     path: Path, config: Path | None = None, *, cache: bool = True
 ) -> tuple[Settings, Project, list[Diagnostic]]:
-    """Analyse the whole project around ``path`` (up to its ``pyproject.toml``).
+    """Analyse the whole project around ``path`` (up to its ``pyproject.toml``; without
+    one, the folder of ``path``).
 
     Returns the settings, the project model and its error diagnostics.
 
     Raises:
         ConfigError: if the configuration is invalid.
     """
+    from dataclasses import replace
+
     from glacier.analysis import analyze_paths
+    from glacier.compile.plan import project_root
     from glacier.config import load_settings
     from glacier.rules import Severity
 
     settings = load_settings(path, config)
+    if config is None:
+        settings = replace(settings, root=project_root(settings.root, path))
     result = analyze_paths([settings.root], settings, cache=cache)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     return settings, result.project, errors

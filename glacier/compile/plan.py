@@ -142,6 +142,17 @@ class Plan:
         }
 
 
+def project_root(configured_root: Path, path: Path) -> Path:
+    """The folder a deployment packages: the project's (the nearest ``pyproject.toml``),
+    else, for a script outside any project, the folder of ``path``."""
+    path = Path(os.path.abspath(path))
+    root = Path(os.path.abspath(configured_root))
+    inside = path == root or root in path.parents
+    if inside and (root / "pyproject.toml").is_file():
+        return root
+    return path if path.is_dir() else path.parent
+
+
 def select_pipeline(project: Project, wanted: str | None, where: str) -> PipelineInfo:
     """The pipeline named (name or variable) ``wanted``, else the project's only one.
 
@@ -160,13 +171,17 @@ def select_pipeline(project: Project, wanted: str | None, where: str) -> Pipelin
     if len(pipelines) > 1:
         known = ", ".join(_label(p) for p in pipelines)
         raise CompileError(
-            [f"{where} defines {len(pipelines)} pipelines ({known}); choose one with --pipeline"]
+            [
+                f"{where} defines {len(pipelines)} pipelines ({known}); choose one with "
+                "--pipeline NAME, or give the file that defines it"
+            ]
         )
     return pipelines[0]
 
 
 def _label(pipeline: PipelineInfo) -> str:
-    return f"`{pipeline.name or pipeline.variable or 'pipeline'}`"
+    where = f" in {os.path.basename(pipeline.span.filename)}" if pipeline.span else ""
+    return f"`{pipeline.name or pipeline.variable or 'pipeline'}`{where}"
 
 
 def make_plan(
@@ -225,9 +240,7 @@ def _planned_task(info: TaskInfo, dependencies: tuple[str, ...], root: Path) -> 
     source = PurePosixPath(relative.as_posix())
     module, import_root = _module_and_root(info, source)
     options = {
-        name: getattr(info, name)
-        for name in TASK_OPTION_FIELDS
-        if getattr(info, name, None)
+        name: getattr(info, name) for name in TASK_OPTION_FIELDS if getattr(info, name, None)
     }
     return PlannedTask(
         id=info.id,

@@ -34,10 +34,12 @@ def compile_pipeline(pipeline: Pipeline, target: Target) -> Deployment:
         settings = load_settings(filename)
     except ConfigError as error:
         raise CompileError([str(error)]) from None
+    from glacier.compile.plan import project_root
+
     return compile_project(
         pipeline.to_project(),
         info,
-        settings.root,
+        project_root(settings.root, filename),
         target,
         settings.target_options,
         str(settings.root / "pyproject.toml"),

@@ -113,6 +113,13 @@ INVALID_FORMAT = Rule(
     "Dataset `{dataset}` has an unknown format {format}{suggestion}; known formats: {known}",
     summary="a dataset's `format=` names no storage format Glacier knows",
 )
+TARGET_LIMIT = Rule(
+    "GLC015",
+    "target-limit",
+    Severity.ERROR,
+    "{target} cannot deploy {subject}: {detail}",
+    summary="a task or dataset breaks a limit of the deployment target set in pyproject.toml",
+)
 
 #: Every rule, in code order.
 RULES: tuple[Rule, ...] = (
@@ -131,6 +138,7 @@ RULES: tuple[Rule, ...] = (
     UNKNOWN_NAME,
     OVERLAPPING_STORAGE,
     INVALID_FORMAT,
+    TARGET_LIMIT,
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.code, rule.name)}

@@ -263,3 +263,43 @@ def test_too_many_tasks_for_one_execution_history_is_an_error(tmp_path: Path) ->
     path = write_project(tmp_path, [(f"t{i}", [], "") for i in range(2100)])
     assert compile_to(path, tmp_path / "infra") == 1
     assert not (tmp_path / "infra").exists()
+
+
+def test_secrets_by_reference_and_retries(tmp_path: Path) -> None:
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api_token-AbCdEf"
+    source = (
+        "from glacier import Dataset, Pipeline, compute, task\n"
+        "a = Dataset('a')\nb = Dataset('b')\n"
+        "@task(compute=compute.container('etl:1'), secrets=['prod/db-password'], retries=2)\n"
+        "def load() -> a:\n    return 1\n"
+        f"@task(compute=compute.serverless(), secrets=['{arn}'])\n"
+        "def use(x: a) -> b:\n    return x\n"
+        "pipeline = Pipeline([load, use])\n"
+    )
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "flow.py").write_text(source)
+    assert compile_to(tmp_path / "flow.py", tmp_path / "infra") == 0
+    infra = tmp_path / "infra"
+    text = "".join(p.read_text() for p in infra.rglob("*") if p.is_file())
+    assert "SecretString" not in text
+    container = load(infra, "compute.tf.json")["locals"]["containers_load"][0]
+    assert container["secrets"] == [
+        {
+            "name": "DB_PASSWORD",
+            "valueFrom": "${data.aws_secretsmanager_secret.secret_prod_db_password.arn}",
+        }
+    ]
+    assert load(infra, "main.tf.json")["data"]["aws_secretsmanager_secret"] == {
+        "secret_prod_db_password": {"name": "prod/db-password"}
+    }
+    function = load(infra, "compute.tf.json")["resource"]["aws_lambda_function"]["use"]
+    assert json.loads(function["environment"]["variables"]["GLACIER_SECRETS"]) == [arn]
+    iam = load(infra, "iam.tf.json")["locals"]
+    reads = [s for s in iam["policy_use"]["Statement"] if s["Sid"] == "ReadItsSecrets"]
+    assert reads[0]["Resource"] == [arn]
+    assert any(s["Sid"] == "ReadItsSecrets" for s in iam["policy_load_execution"]["Statement"])
+    states = definition(infra)["States"]
+    run_load = states["Level 1"]["Branches"][0]["States"]["Run load"]
+    assert run_load["Retry"] == [
+        {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 2, "BackoffRate": 2.0}
+    ]
