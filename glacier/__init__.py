@@ -18,7 +18,7 @@ from glacier.runtime import (
     TaskDefinitionError,
     task,
 )
-from glacier.targets import AWSTarget
+from glacier.targets import AWSTarget, KubernetesTarget
 from glacier.task_options import TaskOptionError
 
 __version__ = "0.1.0"
@@ -54,6 +54,7 @@ __all__ = [
     "CycleError",
     "Dataset",
     "GlacierError",
+    "KubernetesTarget",
     "LocalExecutor",
     "Pipeline",
     "PipelineRunError",

@@ -877,7 +877,7 @@ def _check_target_limits(kind: str, ctx: FunctionContext) -> Type:
         arguments[formal] = value
     if validate_compute(kind, arguments):
         return ctx.default_return_type  # an invalid call is another rule's business
-    label = {"aws": "AWS"}.get(target, target)
+    label = {"aws": "AWS", "kubernetes": "Kubernetes"}.get(target, target)
     for detail in compute_problems(target, normalize_compute(kind, arguments)):
         message = TARGET_LIMIT.format(target=label, subject="this task", detail=detail)
         ctx.api.fail(message, ctx.context, code=ERROR_CODES[TARGET_LIMIT.name])

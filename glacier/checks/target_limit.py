@@ -5,7 +5,9 @@ With a target declared in `pyproject.toml` (`[tool.glacier] target = "aws"`), ch
 each task's `compute` against that target's limits and each dataset's storage against
 what the target can reach: on AWS, a serverless task gets 128 to 10,240 MB and at most
 900 seconds (AWS Lambda), a container must fit an AWS Fargate size (at most 16 vCPU and
-120 GB), and datasets must live in S3. The limits are the ones `glacier compile` enforces;
+120 GB), and datasets must live in S3; on Kubernetes (`target = "kubernetes"`), a container
+requests at least 1 millicore of CPU and names a pullable image, and no dataset lives on a
+local path. The limits are the ones `glacier compile` enforces;
 the diagnostic is at the task's `def` line or the dataset's declaration. Without a
 target, nothing is reported.
 
@@ -77,7 +79,7 @@ def check(
     kind = TARGETS.get(target)
     if kind is None:
         return
-    label = {"aws": "AWS"}.get(target, target)
+    label = {"aws": "AWS", "kubernetes": "Kubernetes"}.get(target, target)
     for name, span, compute in tasks:
         for detail in kind.compute_problems(compute or DEFAULT_COMPUTE):
             yield Finding.of(RULE, span, target=label, subject=f"task `{name}`", detail=detail)

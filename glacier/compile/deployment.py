@@ -77,6 +77,20 @@ class Deployment:
         """
         return write_files(Path(directory), self.files())
 
+    def to_kubernetes(self, directory: str | os.PathLike[str]) -> Path:
+        """Write a `KubernetesTarget` deployment: ``manifests/*.yaml`` for ``kubectl apply -f``
+        (and the same objects as ``kubernetes.tf.json``), under the same rules as `to_terraform`.
+
+        Raises:
+            CompileError: as `to_terraform`, or if the target is not Kubernetes.
+        """
+        if self.target.name != "kubernetes":
+            name = self.target.name
+            raise CompileError(
+                [f"to_kubernetes() needs KubernetesTarget(); use to_terraform() for {name}"]
+            )
+        return write_files(Path(directory), self.files())
+
     def __repr__(self) -> str:
         return f"Deployment({self.plan.pipeline!r}, target={self.target.name!r})"
 
