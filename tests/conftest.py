@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,12 @@ EXAMPLES = REPO / "examples"
 
 
 @pytest.fixture
-def load_module() -> Iterator[object]:
-    """Import a file as a fresh module (runtime tests only; static tools never do this)."""
+def load_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Import a file as a fresh module (runtime tests only; static tools never do this).
+
+    The module runs in a fresh working directory: the design document's example calls
+    `pipeline.compile(...).to_terraform("./infra")` at top level, which writes there.
+    """
     loaded: list[str] = []
 
     def load(path: Path, name: str | None = None) -> ModuleType:
@@ -26,7 +31,12 @@ def load_module() -> Iterator[object]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         loaded.append(module_name)
-        spec.loader.exec_module(module)
+        previous = Path.cwd()
+        os.chdir(tmp_path_factory.mktemp("cwd"))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            os.chdir(previous)
         return module
 
     yield load
