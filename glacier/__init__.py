@@ -5,6 +5,7 @@
 
 from glacier import compute, storage
 from glacier.compute import ComputeError
+from glacier.task_options import TaskOptionError
 from glacier.runtime import (
     CycleError,
     Dataset,
@@ -29,6 +30,7 @@ __all__ = [
     "Problem",
     "Task",
     "TaskDefinitionError",
+    "TaskOptionError",
     "__version__",
     "compute",
     "storage",

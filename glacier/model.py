@@ -54,6 +54,14 @@ class TaskInfo:
     output: str | None
     #: ``Compute.to_dict()`` shape, or ``None`` when the task declares no compute.
     compute: Mapping[str, Any] | None
+    #: ``@task(retries=...)``: further attempts after a failure.
+    retries: int = 0
+    #: ``@task(cache=False)`` never reuses an earlier result.
+    cache: bool = True
+    #: ``@task(cache_version=...)``: part of the cache key.
+    cache_version: str | int | None = None
+    #: ``@task(secrets=[...])``: names or ARNs of the secrets the task needs.
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,10 @@ class Project:
                     "inputs": [{"parameter": i.parameter, "dataset": i.dataset} for i in t.inputs],
                     "output": t.output,
                     "compute": dict(t.compute) if t.compute is not None else None,
+                    "retries": t.retries,
+                    "cache": t.cache,
+                    "cache_version": t.cache_version,
+                    "secrets": list(t.secrets),
                 }
                 for t in self.tasks
             ],

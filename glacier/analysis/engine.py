@@ -341,6 +341,10 @@ def _info(state: DatasetState | TaskState, names: Mapping[str, str]) -> DatasetI
         tuple(GraphInput(p, names[i]) for p, i in state.inputs.items()),
         names[state.output] if state.output is not None else None,
         state.compute,
+        state.options.retries,
+        state.options.cache,
+        state.options.cache_version,
+        state.options.secrets,
     )
 
 

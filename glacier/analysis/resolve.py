@@ -54,6 +54,12 @@ from glacier.rules import (
     UNKNOWN_NAME,
 )
 from glacier.storage import STORAGE_CLASSES
+from glacier.task_options import (
+    TASK_OPTION_DEFAULTS,
+    TaskOptions,
+    make_task_options,
+    validate_task_options,
+)
 
 _BUILTINS = frozenset(dir(builtins))
 _GLACIER_ALL = ("Dataset", "Pipeline", "task", "compute", "storage")
@@ -132,6 +138,16 @@ Value = (
 ) | VPipeline
 
 
+class _SourceText:
+    """A value known only by kind, shown in messages as the source that wrote it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 # -- resolver state -------------------------------------------------------------------------
 
 
@@ -168,6 +184,8 @@ class TaskState:
     returns: Annotation | None
     compute: dict[str, Any] | None
     inputs: dict[str, str] = field(default_factory=dict)
+    #: ``@task(retries=..., cache=..., cache_version=..., secrets=...)``, validated.
+    options: TaskOptions = field(default_factory=TaskOptions)
     output: str | None = None
     pending: bool = False
     finalizing: bool = False
@@ -661,6 +679,7 @@ class Resolver:
 
     def define(self, statement: SDef, env: dict[str, Value]) -> None:
         compute_expr: Expr | None = None
+        option_exprs: dict[str, Expr] = {}
         is_task = False
         for decorator in statement.decorators:
             if isinstance(decorator, ECall):
@@ -668,6 +687,7 @@ class Resolver:
                 if func == VSym("task"):
                     is_task = True
                     compute_expr = dict(decorator.kwargs).get("compute")
+                    option_exprs = {k: v for k, v in decorator.kwargs if k != "compute"}
             elif self.evaluate(decorator, env) == VSym("task"):
                 is_task = True
         if not is_task:
@@ -721,12 +741,50 @@ class Resolver:
             statement.params,
             statement.returns,
             compute,
+            options=self.task_options(statement.name, option_exprs, env),
         )
         self.tasks[task_id] = task
         self.bucket.tasks.append(task)
         self.add_reference(Reference(task.name_span, "task", task_id, "declaration"))
         self.resolve_signature(task, final=False)
         env[statement.name] = VTask(task_id)
+
+    def task_options(
+        self, task: str, expressions: Mapping[str, Expr], env: dict[str, Value]
+    ) -> TaskOptions:
+        """The literal options of ``@task(...)``, validated as the runtime does (GLC007)."""
+        literal: dict[str, Any] = {}
+        for key, expr in expressions.items():
+            if key not in TASK_OPTION_DEFAULTS:
+                continue  # not a keyword of `task`: mypy and the runtime both reject it
+            known, value = self.option_value(expr, env)
+            if not known:
+                self.dynamic(
+                    expr.pos,
+                    f"the option `{key}` of task `{task}`",
+                    "the validation of this option",
+                )
+                continue
+            problems = validate_task_options({key: value}, task)
+            for problem in problems:
+                self.report(Finding.of(INVALID_COMPUTE, self.span(expr.pos), detail=problem))
+            if not problems:
+                literal[key] = value
+        return make_task_options(task, **literal)
+
+    def option_value(self, expr: Expr, env: dict[str, Value]) -> tuple[bool, Any]:
+        """A literal (or a module constant), a list or tuple of them, or unknown."""
+        value = self.evaluate(expr, env)
+        if isinstance(value, VConst):
+            return True, value.value
+        if isinstance(value, VSeq):
+            if not all(isinstance(v, VConst) for v, _ in value.items):
+                return False, None
+            return True, [v.value for v, _ in value.items if isinstance(v, VConst)]
+        if isinstance(value, (VOpaque, VMissing)):
+            return False, None
+        # A dataset, task, compute...: the wrong type, reported with its source text.
+        return True, _SourceText(expr_text(expr))
 
     def resolve_signature(self, task: TaskState, *, final: bool) -> None:
         """Resolve annotations in the task's module as it stands now (runtime semantics)."""

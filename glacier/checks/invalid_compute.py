@@ -1,4 +1,4 @@
-"""Report `compute.*()` declarations that the runtime would reject.
+"""Report `compute.*()` declarations and `@task(...)` options that the runtime would reject.
 
 ## What it does
 Validates the literal arguments of `compute.local()`, `compute.container()` and
@@ -6,9 +6,14 @@ Validates the literal arguments of `compute.local()`, `compute.container()` and
 unknown arguments (with a "did you mean" suggestion), wrong types and values that
 must be positive. The diagnostic is at the bad argument, else at the call.
 
+The other options of `@task(...)` are checked the same way: `retries` is a whole
+number, 0 or more; `cache` is `True` or `False`; `cache_version` is a str or an int;
+`secrets` is a list of secret names or ARNs.
+
 ## Why is this bad?
-The runtime raises `ComputeError` when the module is imported, so the pipeline
-never starts; a typo such as `cpus=` would otherwise only surface in deployment.
+The runtime raises `ComputeError` (or `TaskOptionError`) when the module is imported,
+so the pipeline never starts; a typo such as `cpus=` would otherwise only surface in
+deployment.
 
 ## Example
 ```python

@@ -61,7 +61,7 @@ INVALID_COMPUTE = Rule(
     "invalid-compute",
     Severity.ERROR,
     "Invalid compute: {detail}",
-    summary="a `compute.*()` call has an unknown kind, an unknown argument or a bad value",
+    summary="a `compute.*()` call or a `@task(...)` option has an unknown name or a bad value",
 )
 UNUSED_DATASET = Rule(
     "GLC008",

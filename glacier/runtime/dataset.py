@@ -6,7 +6,7 @@ import itertools
 import sys
 from typing import Any, Generic, TypeVar, overload
 
-from glacier.storage import Storage
+from glacier.storage.locations import Storage
 
 T = TypeVar("T")
 
@@ -21,10 +21,13 @@ class Dataset(Generic[T]):
         storage: where it lives (``glacier.storage.S3(...)`` ...); a dataset with
             storage can be read by a pipeline that does not produce it.
         schema: the Python type of its records (used by the mypy plugin).
+        format: how its value is stored (``"parquet"``, ``"json"``, ``"jsonl"``, ``"text"``,
+            ``"bytes"``, ``"pickle"`` or a registered codec's name); ``None`` chooses
+            from the value.
 
     Raises:
         TypeError: if ``name`` is not a string or ``storage`` is not a storage location.
-        ValueError: if ``name`` is empty.
+        ValueError: if ``name`` is empty or ``format`` names no registered codec.
 
     >>> raw = Dataset("raw_data")
     >>> raw.name
@@ -32,13 +35,35 @@ class Dataset(Generic[T]):
     """
 
     @overload
-    def __init__(self: Dataset[Any], name: str, storage: Storage | None = None) -> None: ...
+    def __init__(
+        self: Dataset[Any],
+        name: str,
+        storage: Storage | None = None,
+        *,
+        format: str | None = None,
+    ) -> None: ...
     @overload
-    def __init__(self, name: str, storage: Storage | None = None, *, schema: type[T]) -> None: ...
+    def __init__(
+        self,
+        name: str,
+        storage: Storage | None = None,
+        *,
+        schema: type[T],
+        format: str | None = None,
+    ) -> None: ...
     @overload
-    def __init__(self, name: str, storage: Storage | None, schema: type[T]) -> None: ...
+    def __init__(
+        self, name: str, storage: Storage | None, schema: type[T], *, format: str | None = None
+    ) -> None: ...
 
-    def __init__(self, name: str, storage: Storage | None = None, schema: Any = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        storage: Storage | None = None,
+        schema: Any = None,
+        *,
+        format: str | None = None,
+    ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"Dataset name must be a str, got {type(name).__name__} {name!r}")
         if not name.strip():
@@ -48,8 +73,22 @@ class Dataset(Generic[T]):
                 f"storage of Dataset {name!r} must be a glacier.storage location "
                 f"(S3, GCS, AzureBlob, LocalPath), got {type(storage).__name__}"
             )
+        if format is not None:
+            from glacier.storage.codecs import codec_names
+
+            if not isinstance(format, str):
+                raise TypeError(
+                    f"format of Dataset {name!r} must be a str, got {type(format).__name__}"
+                )
+            if format not in codec_names():
+                raise ValueError(
+                    f"unknown format {format!r} for Dataset {name!r}; "
+                    f"known formats: {', '.join(codec_names())}"
+                )
         self.name = name
         self.storage = storage
+        #: The codec's name, or ``None`` to choose from the value.
+        self.format = format
         self.schema = schema
         #: Declaration order, so "the later declaration" of a duplicate name is known.
         self.sequence = next(_declaration_counter)

@@ -206,6 +206,10 @@ class Pipeline:
                 self.graph.task(t.id).inputs,
                 t.output.name if t.output is not None else None,
                 t.compute.to_dict() if t.compute is not None else None,
+                t.retries,
+                t.cache,
+                t.cache_version,
+                t.secrets,
             )
             for t in self.tasks
         )

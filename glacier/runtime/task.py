@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
@@ -14,6 +14,7 @@ from glacier.graph import Input, TaskNode
 from glacier.rules import NOT_A_DATASET, UNKNOWN_NAME
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import Problem, TaskDefinitionError
+from glacier.task_options import TaskOptions, make_task_options
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,6 +50,8 @@ class Task(Generic[P, R]):
         id: module-qualified name, unique in a project.
         fn: the wrapped function.
         compute: where it runs, or ``None``.
+        options: retries, caching and secrets (``retries``, ``cache``, ``cache_version``
+            and ``secrets`` read them too).
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class Task(Generic[P, R]):
         fn: Callable[P, R],
         compute: Compute | None = None,
         namespace: Mapping[str, Any] | None = None,
+        options: TaskOptions | None = None,
     ) -> None:
         if not callable(fn) or not hasattr(fn, "__code__"):
             raise TypeError(f"@task decorates a function, got {type(fn).__name__} {fn!r}")
@@ -69,6 +73,7 @@ class Task(Generic[P, R]):
         self.name: str = fn.__name__
         self.id: str = f"{fn.__module__}.{fn.__qualname__}"
         self.compute = compute
+        self.options = options if options is not None else TaskOptions()
         self._annotations = _raw_annotations(fn)
         #: The defining scope's names, so string annotations can name local datasets.
         self._namespace = namespace
@@ -84,6 +89,26 @@ class Task(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
+
+    @property
+    def retries(self) -> int:
+        """Further attempts after a failure."""
+        return self.options.retries
+
+    @property
+    def cache(self) -> bool:
+        """Whether a run with the cache on may reuse an earlier result."""
+        return self.options.cache
+
+    @property
+    def cache_version(self) -> str | int | None:
+        """Part of the cache key, to invalidate earlier results by hand."""
+        return self.options.cache_version
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Names or ARNs of the secrets the task needs."""
+        return self.options.secrets
 
     @property
     def inputs(self) -> dict[str, Dataset[Any]]:
@@ -216,29 +241,55 @@ class TaskDecorator(Protocol):
 @overload
 def task(fn: Callable[P, R], /) -> Task[P, R]: ...
 @overload
-def task(*, compute: Compute | None = None) -> TaskDecorator: ...
+def task(
+    *,
+    compute: Compute | None = None,
+    retries: int = 0,
+    cache: bool = True,
+    cache_version: str | int | None = None,
+    secrets: Sequence[str] = (),
+) -> TaskDecorator: ...
 
 
 def task(
-    fn: Callable[P, R] | None = None, /, *, compute: Compute | None = None
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    compute: Compute | None = None,
+    retries: int = 0,
+    cache: bool = True,
+    cache_version: str | int | None = None,
+    secrets: Sequence[str] = (),
 ) -> Task[P, R] | TaskDecorator:
-    """Make a function a pipeline task: ``@task``, ``@task()`` or ``@task(compute=...)``.
+    """Make a function a pipeline task: ``@task``, ``@task()`` or ``@task(compute=..., ...)``.
+
+    Args:
+        compute: where it runs (`glacier.compute`).
+        retries: further attempts after a failure before the task counts as failed.
+        cache: ``False`` never reuses an earlier result (sources that must fetch every time).
+        cache_version: part of the cache key; change it to invalidate earlier results.
+        secrets: names or ARNs of the secrets the task needs (compile targets pass them in).
 
     Raises:
         TaskDefinitionError: if a parameter without a default, or the return
             annotation, is not a dataset.
         TypeError: if ``compute`` is not a `glacier.compute` declaration.
+        TaskOptionError: if another option has a bad value.
     """
     if compute is not None and not isinstance(compute, Compute):
         raise TypeError(
             "compute= must come from glacier.compute (local, container, serverless), "
             f"got {type(compute).__name__} {compute!r}"
         )
+    name = getattr(fn, "__name__", None)
+    options = make_task_options(
+        name, retries=retries, cache=cache, cache_version=cache_version, secrets=secrets
+    )
     if fn is not None:
-        return Task(fn, compute, _caller_namespace())
+        return Task(fn, compute, _caller_namespace(), options)
 
     def decorate(func: Callable[_P2, _R2]) -> Task[_P2, _R2]:
-        return Task(func, compute, _caller_namespace())
+        return Task(func, compute, _caller_namespace(), options)
 
     return decorate
 

@@ -168,7 +168,7 @@ def test_storage_and_compute_under_any_spelling(tmp_path: Path) -> None:
     assert codes(result) == []
     project = result.project
     assert project.dataset("a").storage["kind"] == "s3"  # type: ignore[index,union-attr]
-    assert project.dataset("b").storage["uri"] == "gs://g/x"  # type: ignore[index,union-attr]
+    assert project.dataset("b").storage["uri"] == "gs://g/x/"  # type: ignore[index,union-attr]
     assert project.dataset("b").schema == "dict"  # type: ignore[union-attr]
     assert project.task("flow.one").compute == {  # type: ignore[union-attr]
         "kind": "container",

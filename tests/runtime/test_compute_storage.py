@@ -63,10 +63,10 @@ def test_summaries() -> None:
 
 def test_storage_locations() -> None:
     assert S3(bucket="b", prefix="raw/").uri == "s3://b/raw/"
-    assert GCS("b", "/x").uri == "gs://b/x"
-    assert AzureBlob("c", "p").uri == "az://c/p"
-    assert LocalPath("/data/raw").uri == "file:///data/raw"
-    assert S3("b", "p").to_dict() == {"kind": "s3", "bucket": "b", "prefix": "p", "uri": "s3://b/p"}
+    assert GCS("b", "/x").uri == "gs://b/x/"
+    assert AzureBlob("c", "p").uri == "az://c/p/"
+    assert LocalPath("/data/raw").uri == "file:///data/raw/"
+    assert S3("b", "p").to_dict() == {"kind": "s3", "bucket": "b", "prefix": "p", "uri": "s3://b/p/"}
     with pytest.raises(ValueError, match="`bucket` of `S3` must not be empty"):
         S3(bucket="")
     with pytest.raises(TypeError, match="must be str"):

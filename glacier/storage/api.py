@@ -1,0 +1,363 @@
+"""Reading and writing datasets: write-once versions and a pointer swapped last.
+
+A dataset's folder (its storage ``uri``) holds::
+
+    _current.json                    the pointer: {"version": ..., "manifest": {...}}
+    _v-20261201T063500123456Z-1a2b/   one committed version (never changed)
+        part-0.parquet | data.json | ...
+        _manifest.json
+
+Version folders start with ``_`` so Parquet readers skip them. A commit writes the
+version's files, then its manifest, then replaces the pointer (conditionally where the
+store supports it); a reader reads the pointer, then exactly the files it lists. A
+crash before the pointer swap leaves the previous version current.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from glacier.storage.codecs import (
+    Codec,
+    Encoded,
+    automatic_codecs,
+    codec_names,
+    get_codec,
+    type_name,
+)
+from glacier.storage.errors import StorageError
+from glacier.storage.external import data_files, read_external
+from glacier.storage.filesystems import ConflictError, Store, open_store
+from glacier.storage.manifest import Manifest
+
+if TYPE_CHECKING:
+    from glacier.runtime.dataset import Dataset
+
+#: The pointer to the current version, in the dataset's folder.
+POINTER = "_current.json"
+#: The manifest inside each version folder.
+MANIFEST = "_manifest.json"
+#: Version folders: ``_v-<UTC time>-<random>``, so names sort by creation time.
+VERSION_PREFIX = "_v-"
+_SWAP_ATTEMPTS = 5
+
+
+def _location(dataset: Dataset[Any], location: str | None) -> str:
+    if location is not None:
+        if not location.endswith("/"):
+            raise StorageError(
+                "`location` must be a folder URI ending with `/`",
+                dataset=dataset.name,
+                uri=location,
+            )
+        return location
+    if dataset.storage is None:
+        raise StorageError(
+            "it declares no storage: give it `storage=` (or pass `location=`)", dataset=dataset.name
+        )
+    return dataset.storage.uri
+
+
+@contextlib.contextmanager
+def _guard(dataset: str, uri: str, doing: str) -> Iterator[None]:
+    """Turn any library error into one `StorageError` naming the dataset and URI."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except Exception as error:
+        raise StorageError(
+            f"{doing} failed: {describe(error)}", dataset=dataset, uri=uri
+        ) from error
+
+
+def describe(error: BaseException) -> str:
+    """A short, secret-free account of a storage library's error and what to do."""
+    name = type(error).__name__
+    text = str(error).splitlines()[0] if str(error) else ""
+    lowered = f"{name} {text}".lower()
+    if "nocredentials" in lowered or "unable to locate credentials" in lowered:
+        hint = "no credentials found (set them the cloud's standard way: environment or profile)"
+    elif any(
+        code in lowered
+        for code in (
+            "invalidaccesskeyid",
+            "signaturedoesnotmatch",
+            "authorization",
+            "authentication",
+            "forbidden",
+            "accessdenied",
+            "access denied",
+        )
+    ) or isinstance(error, PermissionError):
+        hint = "access denied: check the credentials and their permissions"
+    elif (
+        "nosuchbucket" in lowered
+        or "containernotfound" in lowered
+        or "bucket does not exist" in lowered
+    ):
+        hint = "the bucket or container does not exist"
+    elif any(
+        word in lowered
+        for word in (
+            "connect",
+            "endpoint",
+            "timeout",
+            "timed out",
+            "name or service",
+            "unreachable",
+        )
+    ):
+        hint = "cannot reach the storage endpoint: check the endpoint URL and the network"
+    elif isinstance(error, FileNotFoundError):
+        hint = "not found (a missing bucket, container or file)"
+    else:
+        hint = ""
+    detail = f"{name}: {text}" if text else name
+    return f"{hint} ({detail})" if hint else detail
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _new_version(created: datetime.datetime) -> str:
+    return f"{VERSION_PREFIX}{created.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(4)}"
+
+
+def _choose_codec(dataset: Dataset[Any], value: Any, format: str | None) -> Codec:
+    requested = format or getattr(dataset, "format", None)
+    value_type = f"`{type_name(type(value))}`"
+    if requested is not None:
+        codec = get_codec(requested)
+        if codec is None:
+            raise StorageError(
+                f"unknown format {requested!r}; known formats: {', '.join(codec_names())}",
+                dataset=dataset.name,
+            )
+        reason = codec.refusal(value)
+        if reason is None:
+            return codec
+        raise StorageError(
+            f"format {requested!r} cannot store this {value_type} value: {reason}."
+            f"{_would_work(value, exclude=requested)}",
+            dataset=dataset.name,
+        )
+    reasons = []
+    for codec in automatic_codecs():
+        reason = codec.refusal(value)
+        if reason is None:
+            return codec
+        reasons.append(f"{codec.name}: {reason}")
+    telling = [reason for reason in reasons if not reason.endswith(" only")] or reasons
+    raise StorageError(
+        f"no format stores this {value_type} value faithfully ({'; '.join(telling)})."
+        f"{_would_work(value)}",
+        dataset=dataset.name,
+    )
+
+
+def _would_work(value: Any, exclude: str | None = None) -> str:
+    working = [
+        name
+        for name in codec_names()
+        if name != exclude
+        and (codec := get_codec(name)) is not None
+        and codec.refusal(value) is None
+    ]
+    if not working:
+        return (
+            " No registered format can store it; register a codec (glacier.storage.register_codec)."
+        )
+    shown = " or ".join(f"format={name!r}" for name in working)
+    return f" Formats that would work: Dataset(..., {shown})."
+
+
+def _hash(files: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for data in files.values():
+        digest.update(data)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def write_dataset(
+    dataset: Dataset[Any],
+    value: Any,
+    *,
+    location: str | None = None,
+    format: str | None = None,
+    run_id: str,
+    task_id: str | None = None,
+    cache_key: str | None = None,
+) -> Manifest:
+    """Commit ``value`` as a new version of the dataset: version folder + manifest, pointer last.
+
+    ``location`` (a folder URI ending in ``/``) overrides ``dataset.storage.uri``;
+    ``format`` overrides ``dataset.format``.
+
+    Raises:
+        StorageError: naming the dataset, the value's type and the formats that would
+            work when no codec can store it; or naming the dataset and URI when I/O fails.
+    """
+    from glacier import __version__
+
+    uri = _location(dataset, location)
+    codec = _choose_codec(dataset, value, format)
+    try:
+        encoded: Encoded = codec.encode(value)
+    except Exception as error:
+        raise StorageError(
+            f"format {codec.name!r} could not store this `{type_name(type(value))}` value "
+            f"({describe(error)}).{_would_work(value, exclude=codec.name)}",
+            dataset=dataset.name,
+            uri=uri,
+        ) from error
+    created = _now()
+    version = _new_version(created)
+    manifest = Manifest(
+        version=version,
+        format=codec.name,
+        python_type=encoded.python_type,
+        content_hash=_hash(encoded.files),
+        size=sum(len(data) for data in encoded.files.values()),
+        files={name: len(data) for name, data in encoded.files.items()},
+        cache_key=cache_key,
+        run_id=run_id,
+        task_id=task_id,
+        glacier_version=__version__,
+        created=created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+    )
+    with _guard(dataset.name, uri, "writing"):
+        store, folder = open_store(uri, dataset.storage)
+        current = store.read_tagged(folder + POINTER)
+        for name, data in encoded.files.items():
+            store.write(f"{folder}{version}/{name}", data)
+        manifest_bytes = json.dumps(manifest.to_dict(), indent=2, sort_keys=True).encode()
+        store.write(f"{folder}{version}/{MANIFEST}", manifest_bytes)
+        pointer = json.dumps(
+            {"glacier_pointer": 1, "version": version, "manifest": manifest.to_dict()},
+            indent=2,
+            sort_keys=True,
+        ).encode()
+        _swap(store, folder + POINTER, pointer, current[1] if current else None)
+    return manifest
+
+
+def _swap(store: Store, path: str, pointer: bytes, expected: str | None) -> None:
+    """Replace the pointer; a writer that committed meanwhile is overtaken, never torn."""
+    for _ in range(_SWAP_ATTEMPTS):
+        try:
+            store.replace(path, pointer, expected)
+            return
+        except ConflictError:
+            now = store.read_tagged(path)
+            expected = now[1] if now else None
+    raise ConflictError(path)
+
+
+def _read_pointer(store: Store, folder: str, dataset: str, uri: str) -> Manifest | None:
+    raw = store.read(folder + POINTER)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return Manifest.from_dict(data["manifest"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise StorageError(
+            f"its pointer `{POINTER}` is damaged ({error}); `glacier gc` keeps old versions "
+            "you can point it back to",
+            dataset=dataset,
+            uri=uri,
+        ) from error
+
+
+def read_manifest(dataset: Dataset[Any], *, location: str | None = None) -> Manifest | None:
+    """The manifest of the current version; ``None`` when Glacier never committed one."""
+    uri = _location(dataset, location)
+    with _guard(dataset.name, uri, "reading the manifest"):
+        store, folder = open_store(uri, dataset.storage)
+        return _read_pointer(store, folder, dataset.name, uri)
+
+
+def read_dataset(dataset: Dataset[Any], *, location: str | None = None) -> Any:
+    """The current version's value, or the external data at the dataset's URI.
+
+    Raises:
+        StorageError: naming the dataset and URI when nothing is there, the data does not
+            match its manifest, or the store cannot be read.
+    """
+    uri = _location(dataset, location)
+    schema = getattr(dataset, "schema", None)
+    with _guard(dataset.name, uri, "reading"):
+        store, folder = open_store(uri, dataset.storage)
+        manifest = _read_pointer(store, folder, dataset.name, uri)
+        if manifest is None:
+            return read_external(store, folder, dataset=dataset.name, uri=uri, schema=schema)
+        codec = get_codec(manifest.format)
+        if codec is None:
+            raise StorageError(
+                f"it was written in format {manifest.format!r}, which no registered codec "
+                "reads here (register it with glacier.storage.register_codec)",
+                dataset=dataset.name,
+                uri=uri,
+            )
+        files: dict[str, bytes] = {}
+        for name, size in manifest.files.items():
+            data = store.read(f"{folder}{manifest.version}/{name}")
+            if data is None or len(data) != size:
+                found = "missing" if data is None else f"{len(data)} bytes"
+                raise StorageError(
+                    f"version {manifest.version} does not match its manifest: `{name}` should "
+                    f"be {size} bytes, found {found}",
+                    dataset=dataset.name,
+                    uri=uri,
+                )
+            files[name] = data
+        if _hash(files) != manifest.content_hash:
+            raise StorageError(
+                f"version {manifest.version} does not match its manifest (content hash differs)",
+                dataset=dataset.name,
+                uri=uri,
+            )
+    try:
+        return codec.decode(files, manifest.python_type, schema)
+    except Exception as error:
+        raise StorageError(
+            f"cannot decode version {manifest.version} as {manifest.format} ({describe(error)})",
+            dataset=dataset.name,
+            uri=uri,
+        ) from error
+
+
+def dataset_exists(dataset: Dataset[Any], *, location: str | None = None) -> bool:
+    """Whether a committed version or external data is there."""
+    uri = _location(dataset, location)
+    with _guard(dataset.name, uri, "looking for the data"):
+        store, folder = open_store(uri, dataset.storage)
+        if store.read(folder + POINTER) is not None:
+            return True
+        return bool(data_files(store, folder))
+
+
+def content_key(dataset: Dataset[Any], *, location: str | None = None) -> str | None:
+    """The manifest's content hash; for external data a digest of each file's ETag, or
+    size and modification time; ``None`` when nothing is there."""
+    uri = _location(dataset, location)
+    with _guard(dataset.name, uri, "looking for the data"):
+        store, folder = open_store(uri, dataset.storage)
+        manifest = _read_pointer(store, folder, dataset.name, uri)
+        if manifest is not None:
+            return manifest.content_hash
+        files = data_files(store, folder)
+        if not files:
+            return None
+        digest = hashlib.sha256()
+        for item in files:
+            digest.update(f"{item.path[len(folder) :]}\0{item.size}\0{item.tag}\n".encode())
+        return f"external:{digest.hexdigest()}"

@@ -1,0 +1,309 @@
+"""fsspec file systems behind each storage location, built where the I/O happens.
+
+A `Store` is the handful of operations the commit protocol needs: whole-object reads
+and writes, a conditional replace of the pointer, listing and removal. Cloud libraries
+are optional extras, imported only when a location of theirs is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from glacier.storage.errors import StorageError
+from glacier.storage.locations import S3, Storage
+
+#: URI scheme -> (module, extra) of the optional fsspec implementation.
+_EXTRAS = {"s3": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "az": ("adlfs", "azure")}
+
+
+class ConflictError(Exception):
+    """The pointer changed between reading it and replacing it."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a store knows about one object without reading it."""
+
+    path: str
+    size: int
+    #: An ETag, a generation or a modification time: changes when the object does.
+    tag: str
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """``("s3", "bucket/prefix/")`` for ``s3://bucket/prefix/``."""
+    scheme, separator, rest = uri.partition("://")
+    if not separator:
+        return "file", uri
+    return scheme, rest
+
+
+def import_extra(scheme: str) -> Any:
+    """The fsspec implementation module for ``scheme``.
+
+    Raises:
+        StorageError: naming the extra to install when it is missing.
+    """
+    module, extra = _EXTRAS[scheme]
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise StorageError(
+            f"reading or writing `{scheme}://` needs the `{module}` package: "
+            f"pip install 'glacier[{extra}]'"
+        ) from None
+
+
+def s3_options(storage: Storage | None) -> dict[str, Any]:
+    """Keyword arguments for ``s3fs.S3FileSystem``: the endpoint, never credentials.
+
+    Credentials come from botocore's standard chain (environment, profile, instance
+    metadata); the endpoint from ``S3(endpoint_url=)``, else ``AWS_ENDPOINT_URL_S3`` or
+    ``AWS_ENDPOINT_URL``.
+    """
+    endpoint = storage.endpoint_url if isinstance(storage, S3) else None
+    endpoint = (
+        endpoint or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    options: dict[str, Any] = {
+        # Fail fast on an unreachable endpoint instead of minutes of retries.
+        "config_kwargs": {
+            "connect_timeout": 10,
+            "retries": {"max_attempts": 3, "mode": "standard"},
+        },
+        "retries": 2,
+    }
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    return options
+
+
+def gcs_options() -> dict[str, Any]:
+    """Keyword arguments for ``gcsfs.GCSFileSystem``.
+
+    Credentials follow Google's application-default chain (``GOOGLE_APPLICATION_CREDENTIALS``,
+    gcloud, the metadata server); ``STORAGE_EMULATOR_HOST`` points at an emulator.
+    """
+    options: dict[str, Any] = {"token": None}
+    emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+    if emulator:
+        options["endpoint_url"] = emulator
+        options["token"] = "anon"
+    project = os.environ.get("GOOGLE_CLOUD_PROJECT")
+    if project:
+        options["project"] = project
+    return options
+
+
+def azure_options() -> dict[str, Any]:
+    """Keyword arguments for ``adlfs.AzureBlobFileSystem``.
+
+    adlfs reads ``AZURE_STORAGE_CONNECTION_STRING``, ``AZURE_STORAGE_ACCOUNT_NAME``/``_KEY``,
+    ``AZURE_STORAGE_SAS_TOKEN`` and the service-principal variables itself; with only an
+    account name, Azure's default credential chain is used.
+    """
+    options: dict[str, Any] = {}
+    if not any(
+        os.environ.get(name)
+        for name in (
+            "AZURE_STORAGE_CONNECTION_STRING",
+            "AZURE_STORAGE_ACCOUNT_KEY",
+            "AZURE_STORAGE_SAS_TOKEN",
+            "AZURE_STORAGE_CLIENT_SECRET",
+        )
+    ):
+        options["anon"] = False  # DefaultAzureCredential
+    return options
+
+
+class Store:
+    """Object operations on one file system, with paths as the file system spells them."""
+
+    def __init__(self, fs: Any, scheme: str) -> None:
+        self.fs = fs
+        self.scheme = scheme
+
+    def read(self, path: str) -> bytes | None:
+        """The object's bytes, or ``None`` when it does not exist."""
+        try:
+            data: bytes = self.fs.cat_file(path)
+        except FileNotFoundError:
+            return None
+        return data
+
+    def read_tagged(self, path: str) -> tuple[bytes, str] | None:
+        """The object's bytes and a tag for `replace`, or ``None`` when missing."""
+        data = self.read(path)
+        if data is None:
+            return None
+        return data, hashlib.sha256(data).hexdigest()
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write a new object (its folder need not exist)."""
+        self.fs.pipe_file(path, data)
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        """Replace ``path`` if its tag is still ``expected`` (``None``: it must not exist).
+
+        Stores without conditional writes check, then write: a narrow race remains.
+        """
+        current = self.read_tagged(path)
+        if (current[1] if current else None) != expected:
+            raise ConflictError(path)
+        self.fs.pipe_file(path, data)
+
+    def files(self, folder: str) -> list[ObjectInfo]:
+        """Every object below ``folder`` (recursively), sorted by path."""
+        found: dict[str, dict[str, Any]] = self.fs.find(folder, detail=True, withdirs=False)
+        return sorted(
+            (
+                ObjectInfo(path, int(info.get("size") or 0), _tag(info))
+                for path, info in found.items()
+            ),
+            key=lambda item: item.path,
+        )
+
+    def info(self, path: str) -> ObjectInfo | None:
+        """What the store knows of one object, or ``None`` when missing."""
+        try:
+            info: dict[str, Any] = self.fs.info(path)
+        except FileNotFoundError:
+            return None
+        if info.get("type") == "directory":
+            return None
+        return ObjectInfo(path, int(info.get("size") or 0), _tag(info))
+
+    def is_folder(self, path: str) -> bool:
+        """Whether anything lies below ``path``."""
+        try:
+            return bool(self.fs.isdir(path))
+        except FileNotFoundError:
+            return False
+
+    def remove_folder(self, path: str) -> None:
+        """Remove ``path`` and everything below it."""
+        self.fs.rm(path, recursive=True)
+
+    def subfolders(self, path: str) -> list[str]:
+        """The names of the folders directly below ``path``."""
+        try:
+            entries: list[dict[str, Any]] = self.fs.ls(path, detail=True)
+        except FileNotFoundError:
+            return []
+        return sorted(
+            entry["name"].rstrip("/").rsplit("/", 1)[-1]
+            for entry in entries
+            if entry.get("type") == "directory"
+        )
+
+
+class LocalStore(Store):
+    """The local file system: atomic renames make the pointer swap safe."""
+
+    def write(self, path: str, data: bytes) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        current = self.read_tagged(path)
+        if (current[1] if current else None) != expected:
+            raise ConflictError(path)
+        temporary = f"{path}.{secrets.token_hex(6)}.tmp"
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+
+class S3Store(Store):
+    """S3: the pointer is replaced with ``If-Match``/``If-None-Match`` on its ETag."""
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        from fsspec.asyn import sync
+
+        return sync(self.fs.loop, self.fs._call_s3, method, **kwargs)
+
+    def read_tagged(self, path: str) -> tuple[bytes, str] | None:
+        from fsspec.asyn import sync
+
+        bucket, key, _ = self.fs.split_path(path)
+
+        async def get() -> tuple[bytes, str]:
+            response = await self.fs._call_s3("get_object", Bucket=bucket, Key=key)
+            async with response["Body"] as body:
+                data: bytes = await body.read()
+            return data, str(response["ETag"])
+
+        try:
+            result: tuple[bytes, str] = sync(self.fs.loop, get)
+        except FileNotFoundError:
+            return None
+        return result
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        condition = {"IfMatch": expected} if expected is not None else {"IfNoneMatch": "*"}
+        try:
+            self.fs.pipe_file(path, data, **condition)
+        except Exception as error:
+            if _status(error) in (409, 412):
+                raise ConflictError(path) from error
+            raise
+
+
+def _status(error: BaseException) -> int | None:
+    """The HTTP status of a (possibly wrapped) botocore error."""
+    seen: BaseException | None = error
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if isinstance(status, int):
+                return status
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _tag(info: dict[str, Any]) -> str:
+    for key in ("ETag", "etag", "generation", "md5Hash", "content_settings"):
+        value = info.get(key)
+        if value and isinstance(value, (str, int)):
+            return str(value).strip('"')
+    modified = info.get("mtime") or info.get("LastModified") or info.get("last_modified") or ""
+    return f"{info.get('size')}:{modified}"
+
+
+def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
+    """The store for ``uri`` and the folder's path in it (ending with ``/``).
+
+    ``storage`` supplies options a URI cannot carry (an S3 ``endpoint_url``).
+    """
+    scheme, rest = split_uri(uri)
+    if scheme == "file":
+        from fsspec.implementations.local import LocalFileSystem
+
+        return LocalStore(LocalFileSystem(), scheme), rest
+    if scheme == "s3":
+        s3fs = import_extra("s3")
+        return S3Store(s3fs.S3FileSystem(**s3_options(storage)), scheme), rest
+    if scheme in ("gs", "gcs"):
+        gcsfs = import_extra("gs")
+        return Store(gcsfs.GCSFileSystem(**gcs_options()), "gs"), rest
+    if scheme in ("az", "abfs"):
+        adlfs = import_extra("az")
+        return Store(adlfs.AzureBlobFileSystem(**azure_options()), "az"), rest
+    raise StorageError(f"unknown storage scheme `{scheme}://` (use s3, gs, az or file)", uri=uri)

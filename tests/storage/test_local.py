@@ -1,0 +1,226 @@
+"""The storage API on the local file system: formats, versions, pointer, faithful values."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from glacier import Dataset
+from glacier.storage import (
+    LocalPath,
+    Manifest,
+    StorageError,
+    content_key,
+    dataset_exists,
+    read_dataset,
+    read_manifest,
+    write_dataset,
+)
+from glacier.storage.api import POINTER
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    sku: str
+    count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Order:
+    id: int
+    items: list[Item]
+    note: str | None = None
+
+
+def _roundtrip(tmp_path: Path, value: Any, **options: Any) -> tuple[Any, Manifest]:
+    dataset = Dataset("d", LocalPath(str(tmp_path / "d")), **options)
+    manifest = write_dataset(dataset, value, run_id="r1", task_id="t")
+    return read_dataset(dataset), manifest
+
+
+@pytest.mark.parametrize(
+    ("value", "format", "python_type"),
+    [
+        ({"a": [1, 2.5, None, True], "b": {"c": "é"}}, "json", "builtins.dict"),
+        ([1, 2, 3], "json", "builtins.list"),
+        ("héllo\n", "text", "builtins.str"),
+        (b"\x00\x01", "bytes", "builtins.bytes"),
+        (bytearray(b"ab"), "bytes", "builtins.bytearray"),
+    ],
+)
+def test_plain_values_come_back_equal(
+    tmp_path: Path, value: Any, format: str, python_type: str
+) -> None:
+    back, manifest = _roundtrip(tmp_path, value)
+    assert back == value and type(back) is type(value)
+    assert manifest.format == format and manifest.python_type == python_type
+
+
+def test_tables_come_back_as_their_own_type(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    back, manifest = _roundtrip(tmp_path / "pandas", frame)
+    assert manifest.format == "parquet" and isinstance(back, pd.DataFrame)
+    pd.testing.assert_frame_equal(back, frame)
+
+    polars_frame = pl.DataFrame({"a": [1, 2]})
+    back, manifest = _roundtrip(tmp_path / "polars", polars_frame)
+    assert isinstance(back, pl.DataFrame) and back.equals(polars_frame)
+
+    table = pa.table({"a": [1, 2]})
+    back, _ = _roundtrip(tmp_path / "arrow", table)
+    assert isinstance(back, pa.Table) and back.equals(table)
+
+
+def test_records_come_back_as_the_schema_type(tmp_path: Path) -> None:
+    orders = [Order(1, [Item("x", 2)]), Order(2, [], "gift")]
+    back, manifest = _roundtrip(tmp_path, orders, schema=Order)
+    assert back == orders
+    assert manifest.format == "json"
+    assert manifest.python_type == f"list[{Order.__module__}.Order]"
+    single, _ = _roundtrip(tmp_path / "one", Item("y", 1))
+    assert single == Item("y", 1)
+
+
+def test_pydantic_records(tmp_path: Path) -> None:
+    import pydantic
+
+    class User(pydantic.BaseModel):
+        name: str
+        tags: list[str]
+
+    users = [User(name="a", tags=["x"]), User(name="b", tags=[])]
+    dataset = Dataset("users", LocalPath(str(tmp_path)), schema=User)
+    write_dataset(dataset, users, run_id="r")
+    assert read_dataset(dataset) == users
+
+
+def test_json_lines_on_request(tmp_path: Path) -> None:
+    rows = [{"a": 1}, {"a": 2}]
+    back, manifest = _roundtrip(tmp_path, rows, format="jsonl")
+    assert back == rows and manifest.files == {"data.jsonl": len(b'{"a":1}\n{"a":2}\n')}
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ((1, 2), "tuple"),
+        ({"a": [(1, 2)]}, "tuple"),
+        ({1: "a"}, "dict keys of type `int`"),
+        ([float("nan")], "not finite"),
+        ({"s": {1, 2}}, "set"),
+    ],
+)
+def test_unfaithful_values_are_refused_with_what_would_work(
+    tmp_path: Path, value: Any, reason: str
+) -> None:
+    dataset = Dataset("scores", LocalPath(str(tmp_path)))
+    with pytest.raises(StorageError) as caught:
+        write_dataset(dataset, value, run_id="r")
+    message = str(caught.value)
+    assert "dataset `scores`" in message and reason in message
+    assert type(value).__name__ in message and "format='pickle'" in message
+    assert caught.value.dataset == "scores"
+    assert not dataset_exists(dataset)
+
+
+def test_requested_format_that_cannot_store_the_value(tmp_path: Path) -> None:
+    dataset = Dataset("d", LocalPath(str(tmp_path)), format="parquet")
+    with pytest.raises(
+        StorageError, match=r"format 'parquet' cannot store .* `builtins.list`.*format='json'"
+    ):
+        write_dataset(dataset, [1], run_id="r")
+
+
+def test_unknown_format_is_refused_when_declared() -> None:
+    with pytest.raises(ValueError, match=r"unknown format 'parquett'.*known formats: parquet"):
+        Dataset("d", format="parquett")
+
+
+def test_pickle_only_on_request_and_signed(tmp_path: Path, signing_key_file: Path) -> None:
+    value = {"tuple": (1, 2), 3: {4}}
+    back, manifest = _roundtrip(tmp_path, value, format="pickle")
+    assert back == value and manifest.format == "pickle"
+    signing_key_file.write_bytes(os.urandom(32))  # another user's key
+    with pytest.raises(StorageError, match="signature does not match"):
+        read_dataset(Dataset("d", LocalPath(str(tmp_path / "d"))))
+
+
+def test_unsigned_pickle_is_never_unpickled(tmp_path: Path) -> None:
+    import pickle
+
+    dataset = Dataset("d", LocalPath(str(tmp_path)), format="pickle")
+    manifest = write_dataset(dataset, [1], run_id="r")
+    payload = pickle.dumps([2])
+    path = tmp_path / manifest.version / "data.pickle"
+    path.write_bytes(payload)
+    pointer = json.loads((tmp_path / POINTER).read_text())
+    import hashlib
+
+    pointer["manifest"]["files"] = {"data.pickle": len(payload)}
+    pointer["manifest"]["content_hash"] = "sha256:" + hashlib.sha256(payload).hexdigest()
+    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    with pytest.raises(StorageError, match="not signed by Glacier"):
+        read_dataset(dataset)
+
+
+def test_versions_are_write_once_and_the_pointer_moves(tmp_path: Path) -> None:
+    dataset = Dataset("d", LocalPath(str(tmp_path)))
+    first = write_dataset(dataset, [1], run_id="r1", task_id="t", cache_key="k1")
+    second = write_dataset(dataset, [2], run_id="r2", task_id="t", cache_key="k2")
+    assert read_dataset(dataset) == [2]
+    assert read_manifest(dataset) == second
+    assert first.version != second.version and first.version.startswith("_v-")
+    for manifest in (first, second):
+        stored = json.loads((tmp_path / manifest.version / "_manifest.json").read_text())
+        assert Manifest.from_dict(stored) == manifest
+    assert content_key(dataset) == second.content_hash
+    assert second.cache_key == "k2" and second.run_id == "r2" and second.glacier_version
+
+
+def test_location_overrides_storage_for_datasets_without_one(tmp_path: Path) -> None:
+    dataset = Dataset("cached")
+    location = tmp_path.as_uri() + "/cache/cached/"
+    write_dataset(dataset, "x", location=location, run_id="r")
+    assert read_dataset(dataset, location=location) == "x"
+    with pytest.raises(StorageError, match="dataset `cached`: it declares no storage"):
+        read_dataset(dataset)
+
+
+def test_missing_dataset_names_dataset_and_uri(tmp_path: Path) -> None:
+    dataset = Dataset("raw", LocalPath(str(tmp_path / "nothing")))
+    assert not dataset_exists(dataset)
+    assert content_key(dataset) is None and read_manifest(dataset) is None
+    with pytest.raises(StorageError) as caught:
+        read_dataset(dataset)
+    assert "dataset `raw`" in str(caught.value)
+    assert caught.value.uri == (tmp_path / "nothing").as_uri() + "/"
+
+
+def test_manifest_not_matching_data_is_an_error_and_keeps_the_data(tmp_path: Path) -> None:
+    dataset = Dataset("d", LocalPath(str(tmp_path)))
+    manifest = write_dataset(dataset, {"a": 1}, run_id="r")
+    data = tmp_path / manifest.version / "data.json"
+    data.write_bytes(b'{"a":2}')
+    with pytest.raises(StorageError, match="does not match its manifest"):
+        read_dataset(dataset)
+    data.write_bytes(b'{"a":1')
+    with pytest.raises(StorageError, match="does not match its manifest"):
+        read_dataset(dataset)
+    assert data.exists()
+
+
+def test_relative_local_path_resolves_against_the_project_root(tmp_path: Path) -> None:
+    here = LocalPath("data/raw")
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "pyproject.toml").is_file()
+    assert here.uri == (root / "data" / "raw").as_uri() + "/"
+    assert LocalPath("x", root="/srv/project").uri == "file:///srv/project/x/"
+    assert LocalPath("data/raw").to_dict() == {"kind": "local", "path": "data/raw", "uri": here.uri}
