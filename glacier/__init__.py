@@ -5,7 +5,8 @@
 
 from glacier import compute, storage
 from glacier.compute import ComputeError
-from glacier.task_options import TaskOptionError
+from glacier.executors import LocalExecutor
+from glacier.run import PipelineRunError, RunResult, RunSetupError, TaskRun
 from glacier.runtime import (
     CycleError,
     Dataset,
@@ -17,6 +18,7 @@ from glacier.runtime import (
     TaskDefinitionError,
     task,
 )
+from glacier.task_options import TaskOptionError
 
 __version__ = "0.1.0"
 
@@ -25,12 +27,17 @@ __all__ = [
     "CycleError",
     "Dataset",
     "GlacierError",
+    "LocalExecutor",
     "Pipeline",
+    "PipelineRunError",
     "PipelineValidationError",
     "Problem",
+    "RunResult",
+    "RunSetupError",
     "Task",
     "TaskDefinitionError",
     "TaskOptionError",
+    "TaskRun",
     "__version__",
     "compute",
     "storage",

@@ -1,10 +1,10 @@
 """The design document's complete example, with its helper functions written out.
 
-Run it: ``python examples/analytics/pipeline.py``. Check it without running it:
+Run it: ``glacier run examples/analytics/pipeline.py``. Check it without running it:
 ``glacier check examples/analytics``. Draw it: ``glacier-graph examples/analytics > dag.svg``.
 """
 
-from glacier import Dataset, Pipeline, compute, task
+from glacier import Dataset, LocalExecutor, Pipeline, compute, task
 
 
 # The user's own helpers (the design document leaves them to the reader).
@@ -86,13 +86,6 @@ pipeline = Pipeline(
 # 4. Validate
 pipeline.validate()
 
-if __name__ == "__main__":
-    # A tiny in-process run, in execution order, to show the data really flows.
-    results: dict[str, object] = {}
-    for step in pipeline.get_execution_order():
-        arguments = {param: results[ds.name] for param, ds in step.inputs.items()}
-        value = step(**arguments)
-        if step.output is not None:
-            results[step.output.name] = value
-    print(pipeline.visualize())
-    print("metrics:", results["metrics"])
+# 5. Run or compile
+pipeline.run(executor=LocalExecutor())
+# pipeline.compile(target=AWSTarget()).to_terraform("./infra")

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, diagrams, graph, lsp, rule
+from glacier.cli import check, diagrams, graph, lsp, rule, runs
+from glacier.cli import run as run_command
 from glacier.cli.exit_codes import ExitCode
 
 _SUBCOMMANDS = {
@@ -16,6 +17,8 @@ _SUBCOMMANDS = {
     "diagrams": diagrams,
     "rule": rule,
     "lsp": lsp,
+    "run": run_command,
+    "runs": runs,
 }
 
 

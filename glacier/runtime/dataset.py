@@ -6,6 +6,7 @@ import itertools
 import sys
 from typing import Any, Generic, TypeVar, overload
 
+from glacier.runtime.identity import module_of
 from glacier.storage.locations import Storage
 
 T = TypeVar("T")
@@ -94,7 +95,10 @@ class Dataset(Generic[T]):
         self.sequence = next(_declaration_counter)
         caller = sys._getframe(1)
         #: Where it was declared, for pictures and messages.
-        self.module: str | None = caller.f_globals.get("__name__")
+        module = caller.f_globals.get("__name__")
+        self.module: str | None = (
+            module_of(module, caller.f_code.co_filename) if module is not None else None
+        )
         self.filename: str = caller.f_code.co_filename
         self.line: int = caller.f_lineno
 

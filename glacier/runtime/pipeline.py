@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glacier.graph import PipelineGraph, TaskNode, build_pipeline_graph
 from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
@@ -14,6 +14,10 @@ from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import CycleError, PipelineValidationError, Problem
 from glacier.runtime.task import Task
+
+if TYPE_CHECKING:
+    from glacier.executors.base import Executor
+    from glacier.run.result import RunResult
 
 
 class Pipeline:
@@ -173,6 +177,58 @@ class Pipeline:
         """
         return self._tasks(self.graph.consumers(self._member(task).id))
 
+    # -- running ---------------------------------------------------------------------
+
+    def run(
+        self,
+        executor: Executor | None = None,
+        *,
+        inputs: Mapping[Any, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        cache: bool | str | None = None,
+        keep: Iterable[Any] | str | None = None,
+        raise_on_error: bool = True,
+        progress: bool | None = None,
+    ) -> RunResult:
+        """Run the pipeline: each task as soon as its inputs exist (docs/running.md).
+
+        Args:
+            executor: where tasks run; default ``LocalExecutor()`` (threads, one slot per CPU).
+            inputs: dataset (name or object) -> value, for external inputs (wins over storage).
+            params: values for task parameters that are not datasets, by parameter name.
+            cache: ``True`` (``.glacier/cache``) or a folder path or URI: reuse the results
+                of tasks whose code, parameters and inputs did not change.
+            keep: datasets whose values ``result.outputs`` also holds (``"all"``: every one).
+            raise_on_error: raise `PipelineRunError` when a task failed (else return).
+            progress: ``False`` silences the progress display.
+
+        Returns:
+            The `RunResult`; ``None`` when Glacier itself is importing this module
+            (``glacier run``, worker processes), which skips top-level runs.
+
+        Raises:
+            PipelineValidationError: if the pipeline is invalid (nothing runs).
+            RunSetupError: bad arguments, a missing external input, tasks that cannot be sent.
+            PipelineRunError: tasks failed; ``.result`` is the whole result.
+        """
+        from glacier.runtime.importing import is_importing_user_code, skip_notice
+
+        if is_importing_user_code():
+            skip_notice("run", self.name or self.variable)
+            return None  # type: ignore[return-value]
+        from glacier.run.runner import run_pipeline
+
+        return run_pipeline(
+            self,
+            executor,
+            inputs=inputs,
+            params=params,
+            cache=cache,
+            keep=keep,
+            raise_on_error=raise_on_error,
+            progress=progress,
+        )
+
     # -- outputs ---------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,7 +257,7 @@ class Pipeline:
             TaskInfo(
                 t.id,
                 t.name,
-                t.fn.__module__,
+                t.module,
                 _span_of(t),
                 self.graph.task(t.id).inputs,
                 t.output.name if t.output is not None else None,

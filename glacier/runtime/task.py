@@ -14,6 +14,7 @@ from glacier.graph import Input, TaskNode
 from glacier.rules import NOT_A_DATASET, UNKNOWN_NAME
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import Problem, TaskDefinitionError
+from glacier.runtime.identity import module_of
 from glacier.task_options import TaskOptions, make_task_options
 
 P = ParamSpec("P")
@@ -71,7 +72,9 @@ class Task(Generic[P, R]):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.name: str = fn.__name__
-        self.id: str = f"{fn.__module__}.{fn.__qualname__}"
+        #: Module-qualified; under ``__main__``, the module name the analyzer gives the file.
+        self.module: str = module_of(fn.__module__, fn.__code__.co_filename)
+        self.id: str = f"{self.module}.{fn.__qualname__}"
         self.compute = compute
         self.options = options if options is not None else TaskOptions()
         self._annotations = _raw_annotations(fn)

@@ -1,0 +1,219 @@
+"""`LocalExecutor`: this machine, threads by default, processes on request.
+
+Scheduling is a ready queue over the graph core: a task starts as soon as its inputs
+exist and enough slots are free. The calling thread works too, and helper threads start
+only when two tasks can run at once, so a run of tiny tasks pays no hand-off between
+threads. Ready tasks start in the pipeline's execution order (lowest list position
+first), so ``workers=1`` runs exactly ``get_execution_order()``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import threading
+
+from glacier.executors.base import Executor
+from glacier.run.session import Outcome, Session, TaskCall, TaskPlan, direct_call, execute_task
+
+
+class LocalExecutor(Executor):
+    """Run the pipeline on this machine.
+
+    Args:
+        workers: task slots (default: the machine's CPUs). A task takes
+            ``compute.local(workers=N)`` slots (N), ``compute.container(cpu=C)`` ceil(C)
+            slots (at most all of them), anything else one.
+        processes: run tasks in worker processes instead of threads (for tasks that hold
+            the GIL). Tasks and values are sent with cloudpickle.
+
+    >>> LocalExecutor(workers=2).slots
+    2
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, processes: bool = False) -> None:
+        if workers is not None and (
+            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+        ):
+            raise ValueError(f"LocalExecutor(workers=) must be a positive int, got {workers!r}")
+        if not isinstance(processes, bool):
+            raise TypeError(f"LocalExecutor(processes=) must be True or False, got {processes!r}")
+        self.workers = workers
+        self.processes = processes
+
+    @property
+    def slots(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    def __repr__(self) -> str:
+        args = [f"workers={self.workers}"] if self.workers else []
+        if self.processes:
+            args.append("processes=True")
+        return f"LocalExecutor({', '.join(args)})"
+
+    def describe(self) -> str:
+        kind = "processes" if self.processes else "threads"
+        return f"local, {self.slots} {kind}"
+
+    def check(self, session: Session) -> list[str]:
+        if not self.processes:
+            return []
+        from glacier.executors.processes import unsendable_tasks
+
+        return unsendable_tasks(session.plans)
+
+    def execute(self, session: Session) -> None:
+        if self.processes:
+            from glacier.executors.processes import ProcessCalls
+
+            calls = ProcessCalls()
+            try:
+                _Scheduler(session, self.slots, calls.call).run()
+            except BaseException:
+                calls.cancel()
+                raise
+            finally:
+                calls.close()
+        else:
+            _Scheduler(session, self.slots, direct_call).run()
+
+
+class _Scheduler:
+    """The ready queue, free slots and worker threads of one run."""
+
+    def __init__(self, session: Session, slots: int, call: TaskCall) -> None:
+        self.session = session
+        self.call = call
+        self.condition = threading.Condition(threading.Lock())
+        self.ready: list[int] = []
+        self.free = slots
+        self.running = 0
+        self.idle = 0
+        self.helpers: list[threading.Thread] = []
+        self.max_helpers = slots - 1
+        self.done = False
+        self.stopping = False
+
+    def run(self) -> None:
+        session = self.session
+        for position in session.ready_at_start():
+            heapq.heappush(self.ready, position)
+        try:
+            self.work()
+        except KeyboardInterrupt:
+            with self.condition:
+                self.stopping = True
+                self.condition.notify_all()
+            self.wait_for_helpers()
+            raise
+        finally:
+            with self.condition:
+                self.done = True
+                self.condition.notify_all()
+
+    def wait_for_helpers(self) -> None:
+        """Let running tasks finish (a second Ctrl-C stops waiting)."""
+        for thread in self.helpers:
+            while thread.is_alive():
+                thread.join(0.1)
+
+    def work(self) -> None:
+        session = self.session
+        plans = session.plans
+        context = session.context
+        condition = self.condition
+        ready = self.ready
+        call = self.call
+        plan: TaskPlan | None = None
+        outcome: Outcome | None = None
+        while True:
+            with condition:
+                if plan is not None:
+                    assert outcome is not None
+                    self.free += plan.slots
+                    self.running -= 1
+                    for position in session.complete(plan, outcome):
+                        heapq.heappush(ready, position)
+                plan = None
+                while True:
+                    if self.done or self.stopping:
+                        return
+                    if ready:
+                        plan = self.pick(plans)
+                        if plan is not None:
+                            break
+                    if not self.running and not ready:
+                        self.done = True
+                        condition.notify_all()
+                        return
+                    self.idle += 1
+                    condition.wait()
+                    self.idle -= 1
+                self.running += 1
+                self.free -= plan.slots
+                if ready and self.free > 0:
+                    if self.idle:
+                        condition.notify()
+                    elif len(self.helpers) < self.max_helpers:
+                        self.start_helper()
+            session.task_started(plan)
+            try:
+                kwargs, keys = session.inputs_for(plan)
+                outcome = execute_task(
+                    plan,
+                    kwargs,
+                    keys,
+                    context,
+                    call=call,
+                    on_retry=_Retries(session, plan) if plan.retries else None,
+                )
+            except KeyboardInterrupt:
+                raise
+            except Exception as error:  # noqa: BLE001 - reading an input or the cache failed: the task fails
+                outcome = Outcome("failed", attempts=1, error=error)
+
+    def pick(self, plans: list[TaskPlan]) -> TaskPlan | None:
+        """The first ready task (in execution order) that fits in the free slots."""
+        ready = self.ready
+        first = plans[ready[0]]
+        if first.slots <= self.free:
+            heapq.heappop(ready)
+            return first
+        for position in sorted(ready):
+            if plans[position].slots <= self.free:
+                ready.remove(position)
+                heapq.heapify(ready)
+                return plans[position]
+        return None
+
+    def start_helper(self) -> None:
+        thread = threading.Thread(target=self.helper, name="glacier-worker", daemon=True)
+        self.helpers.append(thread)
+        thread.start()
+
+    def helper(self) -> None:
+        try:
+            self.work()
+        except BaseException as error:  # pragma: no cover - a bug in Glacier itself
+            with self.condition:
+                self.stopping = True
+                self.condition.notify_all()
+            raise error
+
+
+class _Retries:
+    """Reports a task's failed attempts as retry events."""
+
+    __slots__ = ("plan", "session")
+
+    def __init__(self, session: Session, plan: TaskPlan) -> None:
+        self.session = session
+        self.plan = plan
+
+    def __call__(self, attempt: int, error: BaseException) -> None:
+        self.session.task_retried(self.plan, attempt, error)
+
+
+__all__ = ["LocalExecutor"]
