@@ -88,9 +88,9 @@ def declared_resources(client: Client) -> dict[str, list[float]]:
 class ResourceRequests:
     """Turns each task's `compute` into Dask resource requirements, warning once when it cannot."""
 
-    def __init__(self, declared: Mapping[str, Sequence[float]]) -> None:
+    def __init__(self, declared: Mapping[str, Sequence[float]], *, warn: bool = True) -> None:
         self._declared = declared
-        self._warned = False
+        self._warned = not warn
 
     def for_compute(self, task_name: str, compute: Compute | None) -> dict[str, float] | None:
         """``{"CPU": c, "MEMORY": bytes}`` for the names the workers declare; None: no limits."""
