@@ -3,7 +3,8 @@
 Every process binds 127.0.0.1 on a port the OS picks, runs without a dashboard and is stopped by
 `DaskProcesses.stop()` (or the context manager). Workers run without a nanny, so killing one (by its
 process id, `kill_worker`) removes it for good: the scheduler must reschedule its work elsewhere.
-Workers import the repository (`glacier`, `tests`) through `PYTHONPATH`.
+Workers import the repository (`glacier`, `tests`) and this process's own import folders
+through `PYTHONPATH`, as a LocalCluster's worker processes inherit them.
 """
 
 from __future__ import annotations
@@ -144,7 +145,11 @@ def start_dask_processes(
 
 def _environment(extra: Mapping[str, str] | None) -> dict[str, str]:
     environment = dict(os.environ)
-    paths = [str(REPO), *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
+    # The workers import what this process imports: the repository, and the folders pytest put
+    # on the path for test packages (so classes and tasks defined in tests unpickle there).
+    installed = (sys.prefix, sys.base_prefix)
+    own = [p for p in sys.path if p and os.path.isdir(p) and not p.startswith(installed)]
+    paths = [str(REPO), *own, *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
     environment["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     # One thread per numeric library, so two workers on two cores measure what they should.
     environment.setdefault("OMP_NUM_THREADS", "1")

@@ -34,7 +34,11 @@ def dask_client(dask_processes: DaskProcesses) -> Iterator[Client]:
 def local_cluster() -> Iterator[LocalCluster]:
     """`LocalCluster(n_workers=2, processes=True)`, as `DaskExecutor()` would start."""
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
     ) as cluster:
         yield cluster

@@ -1,4 +1,5 @@
-"""Pipelines the Dask tests run; a module the workers import by name (the repository is on their path).
+"""Pipelines the Dask tests run; a module the workers import by name (the repository is on
+their path).
 
 Tasks that must leave traces on disk (attempt counts, the worker that ran them) take the folder as
 a run parameter, so the same module serves every test.

@@ -18,9 +18,10 @@ def test_two_worker_processes_join_one_scheduler(dask_processes: DaskProcesses) 
 
 def test_workers_declare_the_resources_asked_for() -> None:
     resources = [{"CPU": 2, "MEMORY": 2e9}, None]
-    with start_dask_processes(2, resources=resources) as processes, Client(
-        processes.address
-    ) as client:
+    with (
+        start_dask_processes(2, resources=resources) as processes,
+        Client(processes.address) as client,
+    ):
         declared = sorted(
             (info["resources"] for info in client.scheduler_info()["workers"].values()),
             key=len,
