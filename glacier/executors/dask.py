@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import os
 import queue
+import site
+import sys
 import uuid
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from glacier.executors.base import Executor
@@ -155,6 +159,50 @@ def _resource_problems(session: Session, declared: Mapping[str, Sequence[float]]
     return problems
 
 
+@contextmanager
+def _project_code_by_value(session: Session) -> Iterator[None]:
+    """Pickle the project's task modules by value, so workers need not have the project.
+
+    Functions and classes of those modules travel with the tasks (a worker image needs only
+    the libraries they import); modules installed as packages are still imported by name.
+    """
+    import cloudpickle
+
+    modules = _project_modules(session)
+    already = cloudpickle.list_registry_pickle_by_value()
+    registered = [module for module in modules if module.__name__ not in already]
+    for module in registered:
+        cloudpickle.register_pickle_by_value(module)
+    try:
+        yield
+    finally:
+        for module in registered:
+            cloudpickle.unregister_pickle_by_value(module)
+
+
+def _project_modules(session: Session) -> list[ModuleType]:
+    root = os.path.abspath(session.project_root) + os.sep
+    installed = tuple(
+        os.path.abspath(path) + os.sep
+        for path in {sys.prefix, sys.base_prefix, *site.getsitepackages()}
+    )
+    found: dict[str, ModuleType] = {}
+    for plan in session.plans:
+        name = getattr(plan.fn, "__module__", None) or ""
+        module = sys.modules.get(name)
+        filename = os.path.abspath(getattr(module, "__file__", None) or "")
+        if (
+            module is None
+            or name == "__main__"
+            or name.split(".")[0] == "glacier"
+            or not filename.startswith(root)
+            or filename.startswith(installed)
+        ):
+            continue
+        found[name] = module
+    return list(found.values())
+
+
 def _compute_of(tasks: Sequence[Any], plan: TaskPlan) -> Any:
     """The task's `compute` (plans are numbered by the pipeline's task positions)."""
     return tasks[plan.position].compute
@@ -242,6 +290,8 @@ class _DaskRun:
         wanted: dict[str, Future[Any]] = {}
         context = session.context
         tasks = session.pipeline.tasks
+        with _project_code_by_value(session):
+            payloads = [cloudpickle.dumps(plan) for plan in session.plans]
         for position in session.order:
             plan = session.plans[position]
             inputs = {parameter: by_dataset[dataset] for parameter, dataset in plan.inputs}
@@ -249,7 +299,7 @@ class _DaskRun:
             self.keys[key] = position
             future = client.submit(
                 run_task,
-                cloudpickle.dumps(plan),
+                payloads[position],
                 context,
                 self.topic,
                 inputs,
@@ -298,6 +348,8 @@ class _DaskRun:
                 from glacier.executors.dask_worker import loads_outcome
 
                 position = message[1]
+                if finished[position]:
+                    continue  # a rerun after a worker died: the session knows the task already
                 self.reported[position] = loads_outcome(message[2])
                 if position in self.done:
                     self._complete(position, self.reported.pop(position))
