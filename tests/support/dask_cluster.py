@@ -95,6 +95,7 @@ def start_dask_processes(
     resources: Mapping[str, float] | Sequence[Mapping[str, float] | None] | None = None,
     memory_limit: str = "0",
     env: Mapping[str, str] | None = None,
+    hostname: str | None = None,
 ) -> DaskProcesses:
     """Start a scheduler and `workers` worker processes on 127.0.0.1 and wait until all joined.
 
@@ -105,6 +106,8 @@ def start_dask_processes(
             (or ``None``) per worker.
         memory_limit: each worker's memory limit (``"0"``: none, so tests are not paused by it).
         env: extra environment variables for every process.
+        hostname: run the workers under this host name (in their own UTS namespace, through
+            `unshare`, which needs root), so they look like workers on another machine.
     """
     temporary = tempfile.TemporaryDirectory(prefix="glacier-dask-")
     directory = Path(temporary.name)
@@ -112,9 +115,18 @@ def start_dask_processes(
     environment = _environment(env)
     scheduler = _spawn(
         [
-            str(_DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+            str(_DASK),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
             # The scheduler's HTTP server (health, metrics) still starts: on a free port.
-            "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file),
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(scheduler_file),
         ],
         directory / "scheduler.log",
         environment,
@@ -125,14 +137,31 @@ def start_dask_processes(
         per_worker = _per_worker_resources(resources, workers)
         for index, worker_resources in enumerate(per_worker):
             command = [
-                str(_DASK), "worker", processes.address, "--host", "127.0.0.1", "--no-dashboard",
-                "--no-nanny", "--nthreads", str(nthreads), "--memory-limit", memory_limit,
-                "--name", f"worker-{index}", "--local-directory", str(directory / f"w{index}"),
-                "--death-timeout", "60",
+                str(_DASK),
+                "worker",
+                processes.address,
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--no-nanny",
+                "--nthreads",
+                str(nthreads),
+                "--memory-limit",
+                memory_limit,
+                "--name",
+                f"worker-{index}",
+                "--local-directory",
+                str(directory / f"w{index}"),
+                "--death-timeout",
+                "60",
             ]
             if worker_resources:
                 declared = " ".join(f"{name}={value:g}" for name, value in worker_resources.items())
                 command += ["--resources", declared]
+            if hostname is not None:
+                # unshare and sh exec in place, so the process id stays the worker's.
+                rename = 'hostname "$0" && exec "$@"'
+                command = ["unshare", "--uts", "sh", "-c", rename, hostname, *command]
             processes.workers.append(
                 _spawn(command, directory / f"worker-{index}.log", environment)
             )
@@ -160,7 +189,11 @@ def _environment(extra: Mapping[str, str] | None) -> dict[str, str]:
 def _spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
         return subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=str(REPO),
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=str(REPO),
             start_new_session=True,
         )
 
