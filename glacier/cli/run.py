@@ -106,6 +106,8 @@ def _executor(args: argparse.Namespace) -> Any:
     if args.executor == "dask":
         from glacier.executors import DaskExecutor
 
+        if args.processes:
+            raise _UsageError("--processes is for --executor local; Dask workers are processes")
         options: dict[str, Any] = {}
         if args.address:
             if args.workers:
