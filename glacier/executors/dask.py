@@ -33,7 +33,7 @@ from glacier.executors.dask_cluster import (
     open_client,
     workers_share_this_machine,
 )
-from glacier.run.session import Outcome, Session, TaskPlan
+from glacier.run.session import Outcome, RunSetupError, Session, TaskPlan
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -84,6 +84,8 @@ class DaskExecutor(Executor):
         self.client = client
         self.shared_paths = shared_paths
         self.cluster_options = cluster_options
+        #: Run id -> its pickled task plans, made by `check` and sent by `execute`.
+        self._payloads: dict[str, list[bytes]] = {}
 
     @property
     def slots(self) -> int:
@@ -107,7 +109,8 @@ class DaskExecutor(Executor):
 
     def check(self, session: Session) -> list[str]:
         """Tasks that cannot be sent, resources no worker has, local folders remote workers lack."""
-        problems = _unsendable(session.plans)
+        payloads, problems = _pickle_plans(session)
+        self._payloads[session.run_id] = payloads
         if self.address is None and self.client is None:
             declared = {
                 name: [float(amount)]
@@ -122,26 +125,35 @@ class DaskExecutor(Executor):
         return problems
 
     def execute(self, session: Session) -> None:
+        payloads = self._payloads.pop(session.run_id, None)
+        if payloads is None:
+            payloads, problems = _pickle_plans(session)
+            if problems:
+                raise RunSetupError(problems)
         with open_client(self.address, self.client, self.cluster_options) as client:
             # check() warned already; here only the requests themselves matter.
             requests = ResourceRequests(declared_resources(client), warn=False)
-            _DaskRun(session, client, requests).run()
+            _DaskRun(session, client, requests, payloads).run()
 
 
-def _unsendable(plans: Sequence[TaskPlan]) -> list[str]:
+def _pickle_plans(session: Session) -> tuple[list[bytes], list[str]]:
+    """Each task's plan pickled for the workers, and a message for each that cannot be."""
     import cloudpickle
 
+    payloads: list[bytes] = []
     problems = []
-    for plan in plans:
-        try:
-            cloudpickle.dumps(plan.fn)
-        except Exception as error:  # noqa: BLE001 - user code and libraries raise anything
-            problems.append(
-                f"task `{plan.name}` ({plan.id}) cannot be sent to a Dask worker: "
-                f"{type(error).__name__}: {error}. Make what it uses picklable (module-level "
-                "functions, no open files, locks or connections)"
-            )
-    return problems
+    with _project_code_by_value(session):
+        for plan in session.plans:
+            try:
+                payloads.append(cloudpickle.dumps(plan))
+            except Exception as error:  # noqa: BLE001 - user code and libraries raise anything
+                payloads.append(b"")
+                problems.append(
+                    f"task `{plan.name}` ({plan.id}) cannot be sent to a Dask worker: "
+                    f"{type(error).__name__}: {error}. Make what it uses picklable (module-level "
+                    "functions, no open files, locks or connections)"
+                )
+    return payloads, problems
 
 
 def _resource_problems(session: Session, declared: Mapping[str, Sequence[float]]) -> list[str]:
@@ -228,8 +240,15 @@ def _path_of(uri: str) -> str:
 class _DaskRun:
     """One run's futures, and the loop that reports their outcomes to the session."""
 
-    def __init__(self, session: Session, client: Client, requests: ResourceRequests) -> None:
+    def __init__(
+        self,
+        session: Session,
+        client: Client,
+        requests: ResourceRequests,
+        payloads: Sequence[bytes],
+    ) -> None:
         self.session = session
+        self.payloads = payloads
         self.client = client
         self.requests = requests
         self.topic = f"glacier-{session.run_id}-{uuid.uuid4().hex[:8]}"
@@ -266,7 +285,6 @@ class _DaskRun:
 
     def _submit(self) -> dict[str, Future[Any]]:
         """Submit every task; returns the futures of the datasets whose values come back."""
-        import cloudpickle
 
         from glacier.executors.dask_worker import read_input, run_task
         from glacier.run.session import _Pending
@@ -290,8 +308,6 @@ class _DaskRun:
         wanted: dict[str, Future[Any]] = {}
         context = session.context
         tasks = session.pipeline.tasks
-        with _project_code_by_value(session):
-            payloads = [cloudpickle.dumps(plan) for plan in session.plans]
         for position in session.order:
             plan = session.plans[position]
             inputs = {parameter: by_dataset[dataset] for parameter, dataset in plan.inputs}
@@ -299,7 +315,7 @@ class _DaskRun:
             self.keys[key] = position
             future = client.submit(
                 run_task,
-                payloads[position],
+                self.payloads[position],
                 context,
                 self.topic,
                 inputs,
