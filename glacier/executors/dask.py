@@ -17,8 +17,8 @@ import os
 import queue
 import site
 import sys
+import time
 import uuid
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
@@ -253,18 +253,14 @@ class _DaskRun:
         self.requests = requests
         self.topic = f"glacier-{session.run_id}-{uuid.uuid4().hex[:8]}"
         self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        #: Positions whose "started" was reported, and outcomes that await their future.
+        #: Positions whose "started" was reported.
         self.started: set[int] = set()
-        self.reported: dict[int, Outcome] = {}
-        self.done: set[int] = set()
-        #: Errors of futures whose upstream tasks had not all ended yet.
-        self.deferred: dict[int, BaseException] = {}
+        #: Position -> the future of each task that has not ended (only these are held).
+        self.pending: dict[int, Future[Any]] = {}
         #: Dask key -> task position.
         self.keys: dict[str, int] = {}
-        #: The futures still pending, held weakly (Dask holds them until they end), to cancel.
-        self.unfinished: weakref.WeakValueDictionary[str, Future[Any]] = (
-            weakref.WeakValueDictionary()
-        )
+        #: Errors of futures whose upstream tasks had not all ended yet.
+        self.deferred: dict[int, BaseException] = {}
 
     def run(self) -> None:
         client = self.client
@@ -275,9 +271,10 @@ class _DaskRun:
             self._collect(wanted)
         except BaseException:
             # Ctrl-C (or a failure of Glacier itself): stop what has not finished.
-            client.cancel(list(self.unfinished.values()), force=True)
+            client.cancel(list(self.pending.values()), force=True)
             raise
         finally:
+            self.pending.clear()
             client.unsubscribe_topic(self.topic)
 
     def _on_message(self, event: tuple[float, tuple[Any, ...]]) -> None:
@@ -285,7 +282,6 @@ class _DaskRun:
 
     def _submit(self) -> dict[str, Future[Any]]:
         """Submit every task; returns the futures of the datasets whose values come back."""
-
         from glacier.executors.dask_worker import read_input, run_task
         from glacier.run.session import _Pending
 
@@ -323,8 +319,7 @@ class _DaskRun:
                 resources=self.requests.for_compute(plan.name, _compute_of(tasks, plan)),
                 pure=False,
             )
-            future.add_done_callback(self._on_done)
-            self.unfinished[key] = future
+            self.pending[position] = future
             output = plan.output
             if output is not None and output.name not in session.given:
                 by_dataset[output.name] = future
@@ -334,54 +329,54 @@ class _DaskRun:
         by_dataset.clear()
         return wanted
 
-    def _on_done(self, future: Future[Any]) -> None:
-        self.inbox.put(("done", future))
-
     def _follow(self) -> None:
+        """Report what the workers say, until every task has ended.
+
+        The workers' messages carry every normal outcome. What no worker can tell (a task
+        whose worker died too often, one that could not even start) shows in its future's
+        state, which is looked at whenever the messages pause, and at least twice a second.
+        """
+        from glacier.executors.dask_worker import loads_error, loads_outcome
+
         session = self.session
         finished = session.finished
+        plans = session.plans
         inbox = self.inbox
+        next_look = time.monotonic() + 0.5
         while not all(finished):
             try:
                 # A timeout, so Ctrl-C is seen at once whatever the platform's locks do.
-                message = inbox.get(timeout=0.25)
+                message = inbox.get(timeout=0.1)
             except queue.Empty:
-                continue
-            kind = message[0]
-            if kind == "done":
-                self._future_done(message[1])
-            elif kind == "started":
-                position = message[1]
-                if position not in self.started and not finished[position]:
+                message = None
+            if message is None or time.monotonic() > next_look:
+                self._look_at_futures()
+                next_look = time.monotonic() + 0.5
+                if message is None:
+                    continue
+            kind, position = message[0], message[1]
+            if finished[position]:
+                continue  # e.g. a rerun after a worker died: the session knows the task already
+            if kind == "started":
+                if position not in self.started:
                     self.started.add(position)
-                    session.task_started(session.plans[position])
+                    session.task_started(plans[position])
             elif kind == "retried":
-                from glacier.executors.dask_worker import loads_error
+                session.task_retried(plans[position], message[2], loads_error(message[3]))
+            else:  # "finished" or "failed"
+                self._complete(position, loads_outcome(message[2]))
 
-                _, position, attempt, error = message
-                session.task_retried(session.plans[position], attempt, loads_error(error))
-            elif kind == "finished":
-                from glacier.executors.dask_worker import loads_outcome
-
-                position = message[1]
-                if finished[position]:
-                    continue  # a rerun after a worker died: the session knows the task already
-                self.reported[position] = loads_outcome(message[2])
-                if position in self.done:
-                    self._complete(position, self.reported.pop(position))
-
-    def _future_done(self, future: Future[Any]) -> None:
-        position = self.keys[str(future.key)]
-        if self.session.finished[position]:
-            return
-        if future.status == "finished":
-            self.done.add(position)
-            if position in self.reported:
-                self._complete(position, self.reported.pop(position))
-            return
-        if future.status == "cancelled":
-            return
-        self._failed(position, future.exception())
+    def _look_at_futures(self) -> None:
+        finished = self.session.finished
+        for position, future in list(self.pending.items()):
+            if finished[position]:
+                del self.pending[position]
+            elif future.status == "error":
+                self._failed(position, future.exception())
+            elif future.status == "cancelled":
+                self._complete(
+                    position, Outcome("failed", attempts=1, error=RuntimeError("cancelled"))
+                )
 
     def _failed(self, position: int, error: BaseException) -> None:
         from distributed import KilledWorker
@@ -403,6 +398,7 @@ class _DaskRun:
 
     def _complete(self, position: int, outcome: Outcome) -> None:
         session = self.session
+        self.pending.pop(position, None)
         session.complete(session.plans[position], outcome)
         for waiting, error in list(self.deferred.items()):
             if session.finished[waiting]:

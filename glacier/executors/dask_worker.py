@@ -4,9 +4,9 @@
 ``(value, cache key)`` pairs that Dask moves between workers; it calls the run's shared
 `execute_task` (cache look-up, attempts, retries, commit to storage, all on this worker, with
 file systems built here from the URIs) and returns the pair for its own consumers. The client
-learns what happened from small messages on the run's topic: ``started``, ``retried`` and
-``finished`` with the outcome minus its value. A failure raises `TaskFailedOnWorker`, so Dask
-never runs the task's dependents and the client gets the outcome with the error.
+learns what happened from small messages on the run's topic: ``started``, ``retried``, and
+``finished`` or ``failed`` with the outcome minus its value. A failure also raises
+`TaskFailedOnWorker`, so Dask never runs the task's dependents.
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ def run_task(
     value, outcome.value = outcome.value, None
     if outcome.status == "failed":
         outcome.error = _sendable(outcome.error)
+        send(topic, ("failed", plan.position, cloudpickle.dumps(outcome)))
+        # Raising makes Dask skip the dependents (it never runs them).
         raise TaskFailedOnWorker(plan.position, outcome)
     send(topic, ("finished", plan.position, cloudpickle.dumps(outcome)))
     return value, outcome.key
