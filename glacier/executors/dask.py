@@ -363,7 +363,10 @@ class _DaskRun:
                     session.task_started(plans[position])
             elif kind == "retried":
                 session.task_retried(plans[position], message[2], loads_error(message[3]))
-            else:  # "finished" or "failed"
+            else:  # "finished" or "failed"; a short task was not announced when it started
+                if not message[3] and position not in self.started:
+                    self.started.add(position)
+                    session.task_started(plans[position])
                 self._complete(position, loads_outcome(message[2]))
 
     def _look_at_futures(self) -> None:

@@ -4,14 +4,19 @@
 ``(value, cache key)`` pairs that Dask moves between workers; it calls the run's shared
 `execute_task` (cache look-up, attempts, retries, commit to storage, all on this worker, with
 file systems built here from the URIs) and returns the pair for its own consumers. The client
-learns what happened from small messages on the run's topic: ``started``, ``retried``, and
-``finished`` or ``failed`` with the outcome minus its value. A failure also raises
+learns what happened from small messages on the run's topic: ``started`` (only for a task still
+running after a moment, see `_Herald`), ``retried``, and ``finished`` or ``failed`` with the
+outcome minus its value. A failure also raises
 `TaskFailedOnWorker`, so Dask never runs the task's dependents.
 """
 
 from __future__ import annotations
 
+import heapq
 import pickle
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from glacier.run.session import Outcome, RunContext, TaskPlan, execute_task
@@ -46,7 +51,7 @@ def run_task(
     # Unpickling may import the user's modules: their top-level run() must not run here.
     with importing_user_code():
         plan: TaskPlan = cloudpickle.loads(payload)
-    send(topic, ("started", plan.position))
+    start = _HERALD.announce_later(send, topic, plan.position)
     kwargs: dict[str, Any] = {}
     keys: list[str | None] = []
     for parameter, _ in plan.inputs:
@@ -56,6 +61,7 @@ def run_task(
     kwargs.update(plan.params)
 
     def retried(attempt: int, error: BaseException) -> None:
+        _HERALD.announce_now(start)
         send(topic, ("retried", plan.position, attempt, _dumps_error(error)))
 
     with capture.capturing():
@@ -67,13 +73,93 @@ def run_task(
             on_retry=retried if plan.retries else None,
         )
     value, outcome.value = outcome.value, None
+    announced = _HERALD.finish(start)
     if outcome.status == "failed":
         outcome.error = _sendable(outcome.error)
-        send(topic, ("failed", plan.position, cloudpickle.dumps(outcome)))
+        send(topic, ("failed", plan.position, cloudpickle.dumps(outcome), announced))
         # Raising makes Dask skip the dependents (it never runs them).
         raise TaskFailedOnWorker(plan.position, outcome)
-    send(topic, ("finished", plan.position, cloudpickle.dumps(outcome)))
+    send(topic, ("finished", plan.position, cloudpickle.dumps(outcome), announced))
     return value, outcome.key
+
+
+class _Start:
+    """A task's "started" message, sent only if the task is still running at `deadline`."""
+
+    __slots__ = ("deadline", "done", "position", "send", "sent", "topic")
+
+    def __init__(
+        self, send: Callable[[str, Any], None], topic: str, position: int, deadline: float
+    ) -> None:
+        self.send = send
+        self.topic = topic
+        self.position = position
+        self.deadline = deadline
+        self.sent = False
+        self.done = False
+
+    def __lt__(self, other: _Start) -> bool:
+        return self.deadline < other.deadline
+
+
+class _Herald:
+    """Announces the tasks that run for more than a moment; one thread per worker process.
+
+    A task that ends within `DELAY` needs no "started" message of its own: its "finished"
+    message says it was not announced, and the client reports both at once. That halves the
+    messages through the scheduler for short tasks, and a display still sees every task that
+    runs long enough to be seen running.
+    """
+
+    DELAY = 0.1
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._queue: list[_Start] = []
+        self._thread: threading.Thread | None = None
+
+    def announce_later(self, send: Callable[[str, Any], None], topic: str, position: int) -> _Start:
+        start = _Start(send, topic, position, time.monotonic() + self.DELAY)
+        with self._condition:
+            heapq.heappush(self._queue, start)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="glacier-herald", daemon=True
+                )
+                self._thread.start()
+            elif len(self._queue) == 1:
+                self._condition.notify()
+        return start
+
+    def announce_now(self, start: _Start) -> None:
+        with self._condition:
+            self._announce(start)
+
+    def finish(self, start: _Start) -> bool:
+        """Mark the task ended; whether its "started" message went out."""
+        with self._condition:
+            start.done = True
+            return start.sent
+
+    def _announce(self, start: _Start) -> None:
+        if not start.sent and not start.done:
+            start.sent = True
+            start.send(start.topic, ("started", start.position))
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                if not self._queue:
+                    self._condition.wait()
+                    continue
+                wait = self._queue[0].deadline - time.monotonic()
+                if wait > 0:
+                    self._condition.wait(wait)
+                    continue
+                self._announce(heapq.heappop(self._queue))
+
+
+_HERALD = _Herald()
 
 
 def read_input(dataset: Any, key: str | None) -> Produced:
