@@ -40,6 +40,9 @@ class DatasetInfo:
     storage: Mapping[str, Any] | None
     #: The schema as written (static) or its qualified name (runtime).
     schema: str | None
+    #: The storage format given with ``format=`` (``"parquet"`` ...), or ``None``: chosen
+    #: from the value when it is written.
+    format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class Project:
                     **where(d.span),
                     "storage": dict(d.storage) if d.storage is not None else None,
                     "schema": d.schema,
+                    "format": d.format,
                 }
                 for d in self.datasets
             ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up (idempotently) and run Glacier's main job on the bundled example:
-# check it from source, draw its DAG, then run it.
+# check it from source, draw its DAG, then run it with glacier run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --core
@@ -13,5 +13,7 @@ echo "$ glacier-graph $EXAMPLE -o build/analytics.svg"
 glacier-graph "$EXAMPLE" -o build/analytics.svg
 echo "$ glacier-graph $EXAMPLE --format ascii"
 glacier-graph "$EXAMPLE" --format ascii
-echo "$ python $EXAMPLE/pipeline.py"
-python "$EXAMPLE/pipeline.py"
+echo "$ glacier run $EXAMPLE/pipeline.py"
+glacier run "$EXAMPLE/pipeline.py"
+echo "$ glacier runs"
+glacier runs --limit 3

@@ -331,7 +331,13 @@ def _where(item: DatasetInfo | TaskInfo) -> tuple[str, int, int]:
 def _info(state: DatasetState | TaskState, names: Mapping[str, str]) -> DatasetInfo | TaskInfo:
     if isinstance(state, DatasetState):
         return DatasetInfo(
-            state.name, state.variable, state.module, state.span, state.storage, state.schema
+            state.name,
+            state.variable,
+            state.module,
+            state.span,
+            state.storage,
+            state.schema,
+            state.format,
         )
     return TaskInfo(
         state.id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +42,8 @@ from glacier.analysis.facts import (
 )
 from glacier.analysis.result import Reference
 from glacier.checks._finding import Finding
+from glacier.checks.invalid_format import format_problem
+from glacier.checks.overlapping_storage import find_overlaps
 from glacier.compute import COMPUTE_KINDS, normalize_compute, validate_compute
 from glacier.diagnostics import Related
 from glacier.graph import Input, PipelineGraph, TaskNode, build_pipeline_graph
@@ -48,12 +51,14 @@ from glacier.model import Span
 from glacier.rules import (
     DYNAMIC_CONSTRUCT,
     INVALID_COMPUTE,
+    INVALID_FORMAT,
     NOT_A_DATASET,
     NOT_A_TASK,
+    OVERLAPPING_STORAGE,
     SHADOWED_DATASET,
     UNKNOWN_NAME,
 )
-from glacier.storage import STORAGE_CLASSES
+from glacier.storage.locations import STORAGE_CLASSES, LocalPath, project_root
 from glacier.task_options import (
     TASK_OPTION_DEFAULTS,
     TaskOptions,
@@ -170,6 +175,8 @@ class DatasetState:
     storage: dict[str, Any] | None
     has_storage: bool
     schema: str | None
+    #: The literal ``format=``, if given and known.
+    format: str | None = None
 
 
 @dataclass
@@ -264,6 +271,8 @@ class Resolver:
         self._seen: set[tuple[str, Span, str]] = set()
         self._current: ModuleSource | None = None
         self.edges: list[tuple[str, str]] = []
+        #: The variable of the assignment being evaluated (names a pipeline in messages).
+        self.assigning: str | None = None
 
     # -- driving ---------------------------------------------------------------------
 
@@ -427,7 +436,11 @@ class Resolver:
                 self.bucket.hidden_pipelines = True
 
     def assign(self, statement: SAssign, env: dict[str, Value]) -> None:
-        value = self.evaluate(statement.value, env)
+        self.assigning = statement.targets[0][0] if statement.targets else None
+        try:
+            value = self.evaluate(statement.value, env)
+        finally:
+            self.assigning = None
         if isinstance(value, VDataset) and isinstance(statement.value, ECall):
             dataset = self.datasets[value.index]
             if dataset.variable is None:
@@ -614,7 +627,14 @@ class Resolver:
         ):
             schema = expr_text(schema_expr)
         state = DatasetState(
-            name, None, self.current.name, self.span(expr.pos), storage, has_storage, schema
+            name,
+            None,
+            self.current.name,
+            self.span(expr.pos),
+            storage,
+            has_storage,
+            schema,
+            self.dataset_format(name, args.get("format")),
         )
         bucket = self.bucket
         key = f"{self.current.name}:{len(bucket.datasets)}"
@@ -622,10 +642,28 @@ class Resolver:
         bucket.datasets.append((key, state))
         return VDataset(key)
 
+    def dataset_format(self, name: str, expr: Expr | None) -> str | None:
+        """The literal ``format=`` of dataset ``name``; GLC014 when it is unknown."""
+        if expr is None:
+            return None
+        known, value = self.literal(expr)
+        if not known:
+            self.dynamic(expr.pos, f"the format `{expr_text(expr)}`", f"the format of `{name}`")
+            return None
+        problem = format_problem(name, value)
+        if problem is not None:
+            self.report(Finding(INVALID_FORMAT, problem, self.span(expr.pos)))
+            return None
+        return value if isinstance(value, str) else None
+
     def storage(self, kind: str, expr: ECall) -> Value:
         cls = STORAGE_CLASSES[kind]
         values = [self.literal(a) for a in expr.args]
         keywords = {k: self.literal(v) for k, v in expr.kwargs}
+        if cls is LocalPath and "root" not in keywords and len(values) < 2:
+            # A relative path means the analysed project's root, as at run time.
+            root = project_root(os.path.dirname(os.path.abspath(self.current.path)))
+            keywords["root"] = (True, root)
         if expr.unpacked or not all(ok for ok, _ in [*values, *keywords.values()]):
             self.dynamic(expr.pos, f"the arguments of `{kind}(...)`", "its location")
             return VStorage(cls.kind, None)
@@ -942,12 +980,27 @@ class Resolver:
             )
         external = {self.datasets[i].name for i in used if self.datasets[i].has_storage}
         graph = build_pipeline_graph(list(nodes.values()), external)
+        self.overlapping_storage(name, span, [self.datasets[i] for i in sorted(used)])
         state = PipelineState(
             name, None, self.current.name, span, tuple(nodes), graph, incomplete, tuple(spans)
         )
         self.pipelines.append(state)
         self.bucket.pipelines.append(state)
         return VPipeline(len(self.pipelines) - 1)
+
+    def overlapping_storage(
+        self, name: str | None, span: Span, datasets: list[DatasetState]
+    ) -> None:
+        """GLC013 at the pipeline for datasets whose storage folders collide."""
+        located = {d.name: d for d in datasets if d.storage and "uri" in d.storage}
+        pairs = [(d.name, str(d.storage["uri"])) for d in located.values() if d.storage]
+        label = f"`{name or self.assigning or 'pipeline'}`"
+        for overlap in find_overlaps(sorted(pairs, key=lambda pair: pair[1])):
+            related = tuple(
+                Related(located[n].span, f"dataset `{n}` is declared here")
+                for n in (overlap.dataset, overlap.other)
+            )
+            self.report(Finding(OVERLAPPING_STORAGE, overlap.message(label), span, related))
 
     def element(self, value: Value, element: Expr) -> str | Literal[False] | None:
         """A task id; ``None`` for a reported non-task; ``False`` for an unresolvable one."""

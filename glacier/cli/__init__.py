@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from glacier import __version__
-from glacier.cli import check, diagrams, graph, lsp, rule, runs
+from glacier.cli import check, diagrams, gc, graph, lsp, rule, runs
 from glacier.cli import run as run_command
 from glacier.cli.exit_codes import ExitCode
 
@@ -17,6 +17,7 @@ _SUBCOMMANDS = {
     "diagrams": diagrams,
     "rule": rule,
     "lsp": lsp,
+    "gc": gc,
     "run": run_command,
     "runs": runs,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -162,17 +163,20 @@ def _run(args: argparse.Namespace) -> int:
         inputs = _read_inputs(pipeline, inputs_raw)
     except RunSetupError as error:
         return _problems(str(error), args)
+    # With JSON on standard output, what tasks print goes to standard error.
+    quiet = contextlib.redirect_stdout(sys.stderr) if args.output_format == "json" else None
     try:
-        result = run_pipeline(
-            pipeline,
-            executor,
-            inputs=inputs,
-            params=_parse_params(params_raw),
-            cache=True if args.cache else None,
-            keep=args.keep or None,
-            raise_on_error=False,
-            progress=False if args.no_progress else None,
-        )
+        with quiet or contextlib.nullcontext():
+            result = run_pipeline(
+                pipeline,
+                executor,
+                inputs=inputs,
+                params=_parse_params(params_raw),
+                cache=True if args.cache else None,
+                keep=args.keep or None,
+                raise_on_error=False,
+                progress=False if args.no_progress else None,
+            )
     except PipelineValidationError as error:
         return _problems(f"pipeline {pipeline.label} is invalid: {error}", args)
     except RunSetupError as error:

@@ -99,6 +99,20 @@ UNKNOWN_NAME = Rule(
     "Name `{name}` is not defined{suggestion}",
     summary="an annotation or task-list name is defined nowhere",
 )
+OVERLAPPING_STORAGE = Rule(
+    "GLC013",
+    "overlapping-storage",
+    Severity.ERROR,
+    "Datasets `{dataset}` and `{other}` of pipeline {pipeline} {relation}: {uri}",
+    summary="two datasets of one pipeline share a storage folder or nest one inside the other",
+)
+INVALID_FORMAT = Rule(
+    "GLC014",
+    "invalid-format",
+    Severity.ERROR,
+    "Dataset `{dataset}` has an unknown format {format}{suggestion}; known formats: {known}",
+    summary="a dataset's `format=` names no storage format Glacier knows",
+)
 
 #: Every rule, in code order.
 RULES: tuple[Rule, ...] = (
@@ -115,6 +129,8 @@ RULES: tuple[Rule, ...] = (
     SHADOWED_DATASET,
     DYNAMIC_CONSTRUCT,
     UNKNOWN_NAME,
+    OVERLAPPING_STORAGE,
+    INVALID_FORMAT,
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.code, rule.name)}

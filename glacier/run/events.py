@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from glacier.storage import Storage
@@ -40,21 +41,54 @@ class RunEvent:
     time: float
 
 
-@dataclass(slots=True)
+@dataclass
 class RunStarted(RunEvent):
-    """Emitted before any task starts."""
+    """Emitted before any task starts.
+
+    ``tasks``, ``names``, ``reads`` and ``writes`` are derived when first read, so a run
+    of thousands of tasks pays for them only when a listener (lineage) asks.
+    """
 
     pipeline: str
-    #: Task ids in execution order.
-    tasks: Sequence[str]
-    #: Task id -> its name (for displays).
-    names: dict[str, str]
-    #: Task id -> the datasets it reads and the one it writes (for lineage).
-    reads: dict[str, tuple[DatasetRef, ...]]
-    writes: dict[str, DatasetRef | None]
     executor: str
     project_root: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any]
+    #: The run's task plans (`glacier.run.session.TaskPlan`), in execution order.
+    plans: Sequence[Any] = field(repr=False)
+    #: Every dataset of the pipeline by name.
+    datasets: dict[str, Any] = field(repr=False)
+
+    @cached_property
+    def tasks(self) -> list[str]:
+        """Task ids in execution order."""
+        return [plan.id for plan in self.plans]
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Task id -> its name (for displays)."""
+        return {plan.id: plan.name for plan in self.plans}
+
+    @cached_property
+    def _refs(self) -> dict[str, DatasetRef]:
+        return {
+            name: DatasetRef(name, dataset.storage, dataset.schema_name)
+            for name, dataset in self.datasets.items()
+        }
+
+    @cached_property
+    def reads(self) -> dict[str, tuple[DatasetRef, ...]]:
+        """Task id -> the datasets it reads."""
+        refs = self._refs
+        return {plan.id: tuple(refs[d] for _, d in plan.inputs) for plan in self.plans}
+
+    @cached_property
+    def writes(self) -> dict[str, DatasetRef | None]:
+        """Task id -> the dataset it writes, if any."""
+        refs = self._refs
+        return {
+            plan.id: refs[plan.output.name] if plan.output is not None else None
+            for plan in self.plans
+        }
 
 
 @dataclass(slots=True)
@@ -77,6 +111,8 @@ class TaskSucceeded(TaskEvent):
     #: Where its output was committed (the storage or cache folder), if it was.
     output_uri: str | None = None
     log: tuple[str, ...] = ()
+    #: When it started (``time.time()``).
+    started: float = 0.0
 
 
 @dataclass(slots=True)
@@ -87,6 +123,7 @@ class TaskFailed(TaskEvent):
     #: The formatted traceback of the user's code (Glacier's frames left out).
     traceback: str = ""
     log: tuple[str, ...] = ()
+    started: float = 0.0
 
 
 @dataclass(slots=True)

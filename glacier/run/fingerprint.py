@@ -10,9 +10,9 @@ fingerprint of every task that calls it, and of no other.
 from __future__ import annotations
 
 import ast
-import copy
 import hashlib
 import inspect
+import json
 import os
 import sys
 import sysconfig
@@ -51,71 +51,92 @@ _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
 class _FileIndex:
-    """One parsed source file: its definitions by first line, normalized when first asked."""
+    """One source file's definitions by first line: their normalized hash and used names.
 
-    def __init__(self, source: str) -> None:
-        tree = ast.parse(source)
-        self._nodes: dict[int, _Definition] = {}
-        self._normalized: dict[int, tuple[str, tuple[str, ...]]] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                self._nodes[first] = node
-                self._nodes.setdefault(node.lineno, node)
+    Parsed only when a definition is asked for that the stored index (from an earlier run,
+    for the same file contents) does not hold.
+    """
+
+    def __init__(self, filename: str, stored: dict[int, tuple[str, tuple[str, ...]]]) -> None:
+        self.filename = filename
+        self.normalized = stored
+        self._nodes: dict[int, _Definition] | None = None
+        self.changed = False
+
+    def _parse(self) -> dict[int, _Definition]:
+        if self._nodes is None:
+            self._nodes = {}
+            try:
+                with open(self.filename, encoding="utf-8") as handle:
+                    tree = ast.parse(handle.read())
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                return self._nodes
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                    self._nodes[first] = node
+                    self._nodes.setdefault(node.lineno, node)
+        return self._nodes
 
     def get(self, line: int) -> tuple[str, tuple[str, ...]] | None:
         """The normalized hash and used names of the definition starting on ``line``."""
-        found = self._normalized.get(line)
+        found = self.normalized.get(line)
         if found is None:
-            node = self._nodes.get(line)
+            node = self._parse().get(line)
             if node is None:
                 return None
-            found = self._normalized[line] = _normalize(node)
+            found = self.normalized[line] = _normalize(node)
+            self.changed = True
         return found
 
 
 def _normalize(node: _Definition) -> tuple[str, tuple[str, ...]]:
-    """The definition without decorators and docstrings, dumped; and the names it uses."""
-    copy = _strip(node)
-    dumped = ast.dump(copy, annotate_fields=False, include_attributes=False)
-    return hashlib.sha256(dumped.encode()).hexdigest(), tuple(sorted(_used_names(copy)))
+    """A digest of the definition without decorators and docstrings; the names it uses."""
+    out: list[str] = []
+    names: set[str] = set()
+    _emit(node, out, names, top=True)
+    digest = hashlib.sha256("\x00".join(out).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest, tuple(sorted(names))
 
 
-def _strip(node: ast.AST) -> ast.AST:
-    stripper = _DocstringStripper()
-    copied: ast.AST = stripper.visit(copy.deepcopy(node))
-    if isinstance(copied, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        copied.decorator_list = []  # options and compute are part of the key separately
-    return copied
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-class _DocstringStripper(ast.NodeTransformer):
-    def _strip_body(self, node: Any) -> Any:
-        self.generic_visit(node)
-        body = node.body
-        if (
-            body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            node.body = body[1:] or [ast.Pass()]
-        return node
-
-    visit_FunctionDef = _strip_body
-    visit_AsyncFunctionDef = _strip_body
-    visit_ClassDef = _strip_body
-
-
-def _used_names(node: ast.AST) -> Iterator[str]:
-    """Global names read, with attribute chains (``helpers.clean``) spelled out."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Attribute):
-            chain = _chain(sub)
+def _emit(node: Any, out: list[str], names: set[str], top: bool = False) -> None:
+    """Serialize the syntax tree (no positions, no comments: formatting does not count)."""
+    if isinstance(node, ast.AST):
+        out.append(type(node).__name__)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            chain = _chain(node)
             if chain:
-                yield chain
-        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-            yield sub.id
+                names.add(chain)
+        definition = isinstance(node, _DEFINITIONS)
+        for field in node._fields:
+            if field in ("ctx", "type_comment") or (top and field == "decorator_list"):
+                continue  # options and compute are part of the key on their own
+            value = getattr(node, field, None)
+            if definition and field == "body" and value and _is_docstring(value[0]):
+                value = value[1:]
+            out.append(field)
+            _emit(value, out, names)
+    elif isinstance(node, list):
+        out.append("[")
+        for item in node:
+            _emit(item, out, names)
+        out.append("]")
+    else:
+        out.append(repr(node))
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
 
 
 def _chain(node: ast.Attribute) -> str | None:
@@ -130,32 +151,90 @@ def _chain(node: ast.Attribute) -> str | None:
     return None
 
 
-_file_indexes: dict[tuple[str, float, int], _FileIndex | None] = {}
+_STORE_VERSION = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
+_file_indexes: dict[tuple[str, int, int], _FileIndex] = {}
 
 
-def _index_of(filename: str) -> _FileIndex | None:
-    try:
-        stat = os.stat(filename)
-    except OSError:
-        return None
-    key = (filename, stat.st_mtime, stat.st_size)
-    if key not in _file_indexes:
+class _IndexStore:
+    """Normalized definitions of source files kept between runs (``.glacier/fingerprints``),
+    keyed by the file's path, size and modification time: a rerun parses nothing unchanged."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+
+    def _path(self, filename: str) -> str:
+        assert self.folder is not None
+        return os.path.join(self.folder, hashlib.sha1(filename.encode()).hexdigest() + ".json")
+
+    def load(self, filename: str, stamp: tuple[int, int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+        if self.folder is None:
+            return {}
         try:
-            with open(filename, encoding="utf-8") as handle:
-                source = handle.read()
-            _file_indexes[key] = _FileIndex(source)
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-            _file_indexes[key] = None
-    return _file_indexes[key]
+            with open(self._path(filename), encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return {}
+        if data.get("version") != _STORE_VERSION or data.get("stamp") != list(stamp):
+            return {}
+        return {int(line): (d, tuple(n)) for line, (d, n) in data.get("definitions", {}).items()}
+
+    def save(self, index: _FileIndex, stamp: tuple[int, int]) -> None:
+        if self.folder is None or not index.changed:
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        data = {
+            "version": _STORE_VERSION,
+            "file": index.filename,
+            "stamp": list(stamp),
+            "definitions": {str(k): [d, list(n)] for k, (d, n) in index.normalized.items()},
+        }
+        temporary = self._path(index.filename) + f".{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(temporary, self._path(index.filename))
+        index.changed = False
 
 
 class Fingerprinter:
-    """Fingerprints of functions in one project (memoized for the run)."""
+    """Fingerprints of functions in one project (memoized for the run).
 
-    def __init__(self, project_root: str) -> None:
+    Args:
+        project_root: code below it (outside virtualenvs and site-packages) is the
+            project's own, whose edits count.
+        store: a folder that keeps normalized definitions between runs, or ``None``.
+    """
+
+    def __init__(self, project_root: str, store: str | None = None) -> None:
         self.root = os.path.realpath(project_root)
         self._memo: dict[int, str] = {}
         self._keep: list[object] = []  # memo keys are ids: keep their objects alive
+        self._store = _IndexStore(store)
+        self._used: dict[str, tuple[_FileIndex, tuple[int, int]]] = {}
+
+    def save(self) -> None:
+        """Keep what was parsed this run for the next one."""
+        for index, stamp in self._used.values():
+            try:
+                self._store.save(index, stamp)
+            except OSError:
+                continue  # a read-only project only loses the speed-up
+
+    def _index_of(self, filename: str) -> _FileIndex | None:
+        used = self._used.get(filename)
+        if used is not None:
+            return used[0]
+        try:
+            stat = os.stat(filename)
+        except OSError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        key = (filename, *stamp)
+        index = _file_indexes.get(key)
+        if index is None:
+            index = _FileIndex(filename, self._store.load(filename, stamp))
+            _file_indexes[key] = index
+        self._used[filename] = (index, stamp)
+        return index
 
     def task(self, fn: Any) -> str:
         """The fingerprint of a task's function and everything project-local it uses."""
@@ -209,7 +288,7 @@ class Fingerprinter:
                     },
                 }
             filename, line = code.co_filename, code.co_firstlineno
-        index = _index_of(filename)
+        index = self._index_of(filename)
         entry = index.get(line) if index is not None else None
         if entry is not None:
             return entry[0], entry[1], namespace

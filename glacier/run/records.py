@@ -9,12 +9,12 @@ writes only its own rows.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import socket
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -84,111 +84,92 @@ def connect(path: str) -> Iterator[sqlite3.Connection]:
 
 
 class RunRecorder:
-    """The run-records listener of one run."""
+    """The run-records listener of one run.
+
+    The listener only queues task events; a writer thread turns them into rows and
+    writes them in batches (SQLite does its work without the GIL), so recording costs a
+    run of tiny tasks little. The run's own row is written at once when it starts and
+    when it ends; `close` waits for the last rows.
+    """
 
     def __init__(self, project_root: str) -> None:
         from glacier.run.session import ensure_glacier_folder
 
         ensure_glacier_folder(project_root)
         self.path = database_path(project_root)
-        self._connection = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._connection.execute("PRAGMA busy_timeout = 30000")
-        self._connection.execute("PRAGMA journal_mode = WAL")
-        self._connection.execute("PRAGMA synchronous = NORMAL")
-        self._connection.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-        self._rows: list[tuple[Any, ...]] = []
+        self._connection, self._lock = _shared_connection(self.path)
+        self._events: list[RunEvent] = []
         self._positions: dict[str, int] = {}
-        self._started: dict[str, float] = {}
-        self._attempts: dict[str, int] = {}
-        self._last_flush = time.monotonic()
+        self._wake = threading.Event()
+        self._closed = False
+        self._writer: threading.Thread | None = None
         self.run_id = ""
 
     def __call__(self, event: RunEvent) -> None:
         kind = type(event)
-        if kind is TaskStarted:
-            self._started[event.task_id] = event.time  # type: ignore[attr-defined]
+        if kind is TaskStarted or kind is TaskRetried:
             return
-        if kind is TaskSucceeded:
-            e: Any = event
-            self._row(
-                e.task_id,
-                e.task,
-                "succeeded",
-                e.duration,
-                e.attempts,
-                None,
-                None,
-                e.output_uri,
-                None,
-                e.log,
-            )
-        elif kind is TaskFailed:
-            e = event
-            self._row(
-                e.task_id,
-                e.task,
-                "failed",
-                e.duration,
-                e.attempts,
-                f"{type(e.error).__name__}: {e.error}",
-                e.traceback,
-                None,
-                None,
-                e.log,
-            )
-        elif kind is TaskCached:
-            e = event
-            self._row(
-                e.task_id, e.task, "cached", 0.0, 0, None, None, e.output_uri, e.cache_key, ()
-            )
-        elif kind is TaskSkipped:
-            e = event
-            reason = f"skipped: `{e.because_of}` failed" if e.because_of else "skipped: interrupted"
-            self._row(e.task_id, e.task, "skipped", 0.0, 0, reason, None, None, None, ())
-        elif kind is TaskRetried:
-            return
-        elif kind is RunStarted:
+        if kind is RunStarted:
             self._run_started(event)  # type: ignore[arg-type]
-            return
         elif kind is RunFinished:
             self._run_finished(event)  # type: ignore[arg-type]
-            return
-        if time.monotonic() - self._last_flush > _FLUSH_EVERY:
-            self.flush()
+        else:
+            self._events.append(event)  # list.append is atomic: no lock on the hot path
 
-    def _row(
-        self,
-        task_id: str,
-        name: str,
-        status: str,
-        duration: float,
-        attempts: int,
-        error: str | None,
-        traceback: str | None,
-        output_uri: str | None,
-        cache_key: str | None,
-        log: tuple[str, ...],
-    ) -> None:
-        self._rows.append(
-            (
-                self.run_id,
-                self._positions.get(task_id, -1),
-                task_id,
-                name,
-                status,
-                self._started.get(task_id),
-                duration,
-                attempts,
-                error,
-                traceback,
-                output_uri,
-                cache_key,
-                "\n".join(log) if log else None,
+    def _rows(self, events: list[RunEvent]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        run_id = self.run_id
+        positions = self._positions
+        for event in events:
+            e: Any = event
+            kind = type(event)
+            values: tuple[Any, ...]
+            if kind is TaskSucceeded:
+                values = (
+                    "succeeded",
+                    e.started,
+                    e.duration,
+                    e.attempts,
+                    None,
+                    None,
+                    e.output_uri,
+                    None,
+                    e.log,
+                )
+            elif kind is TaskFailed:
+                error = f"{type(e.error).__name__}: {e.error}"
+                values = (
+                    "failed",
+                    e.started,
+                    e.duration,
+                    e.attempts,
+                    error,
+                    e.traceback,
+                    None,
+                    None,
+                    e.log,
+                )
+            elif kind is TaskCached:
+                values = ("cached", e.time, 0.0, 0, None, None, e.output_uri, e.cache_key, ())
+            elif kind is TaskSkipped:
+                why = (
+                    f"skipped: `{e.because_of}` failed" if e.because_of else "skipped: interrupted"
+                )
+                values = ("skipped", None, 0.0, 0, why, None, None, None, ())
+            else:
+                continue
+            log = values[8]
+            rows.append(
+                (
+                    run_id,
+                    positions.get(e.task_id, -1),
+                    e.task_id,
+                    e.task,
+                    *values[:8],
+                    "\n".join(log) if log else None,
+                )
             )
-        )
+        return rows
 
     def _run_started(self, event: RunStarted) -> None:
         self.run_id = event.run_id
@@ -207,13 +188,23 @@ class RunRecorder:
                     os.getpid(),
                 ),
             )
+        self._writer = threading.Thread(
+            target=self._write_loop, name="glacier-records", daemon=True
+        )
+        self._writer.start()
+
+    def _write_loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(_FLUSH_EVERY)
+            self._wake.clear()
+            self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            rows, self._rows = self._rows, []
-            self._last_flush = time.monotonic()
-            if not rows:
+            events, self._events = self._events, []
+            if not events:
                 return
+            rows = self._rows(events)
             connection = self._connection
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -227,6 +218,7 @@ class RunRecorder:
                 raise
 
     def _run_finished(self, event: RunFinished) -> None:
+        self._stop_writer()
         self.flush()
         with self._lock:
             self._connection.execute(
@@ -235,9 +227,49 @@ class RunRecorder:
                 (event.status, event.time, event.duration, json.dumps(event.counts), event.run_id),
             )
 
+    def _stop_writer(self) -> None:
+        self._closed = True
+        self._wake.set()
+        if self._writer is not None and self._writer is not threading.current_thread():
+            self._writer.join()
+        self._writer = None
+
     def close(self) -> None:
+        self._stop_writer()
         self.flush()
-        self._connection.close()
+
+
+_shared: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_connection(path: str) -> tuple[sqlite3.Connection, threading.Lock]:
+    """One connection per database and process, kept open: closing the last connection
+    checkpoints the write-ahead log, which would cost every run a disk flush."""
+    with _shared_lock:
+        found = _shared.get(path)
+        if found is None or not os.path.exists(path):
+            connection = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(_SCHEMA)
+            found = _shared[path] = (connection, threading.Lock())
+            if len(_shared) == 1:
+                atexit.register(_close_all)
+        return found
+
+
+def _close_all() -> None:
+    with _shared_lock:
+        for connection, _ in _shared.values():
+            try:
+                connection.close()
+            except sqlite3.Error:
+                continue
+        _shared.clear()
 
 
 @dataclass(frozen=True)

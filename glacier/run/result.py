@@ -88,6 +88,10 @@ class TaskRuns(Mapping[str, TaskRun]):
         """Every task run by task id, in execution order."""
         return dict(self._by_id)
 
+    def all(self) -> list[TaskRun]:
+        """Every task run, in execution order (also tasks that share a name)."""
+        return list(self._by_id.values())
+
 
 class Outputs(Mapping[str, Any]):
     """Dataset name -> value; a `Dataset` object works as the key too."""
@@ -136,13 +140,13 @@ class RunResult:
     def succeeded(self) -> bool:
         """Every task succeeded or was cached."""
         return not self.interrupted and all(
-            run.status in ("succeeded", "cached") for run in self.tasks.values()
+            run.status in ("succeeded", "cached") for run in self.tasks.all()
         )
 
     @property
     def failed(self) -> list[TaskRun]:
         """The failed task runs, in execution order."""
-        return [run for run in self.tasks.by_id().values() if run.status == "failed"]
+        return [run for run in self.tasks.all() if run.status == "failed"]
 
     def __getitem__(self, key: object) -> Any:
         return self.outputs[key]
@@ -150,7 +154,7 @@ class RunResult:
     def counts(self) -> dict[str, int]:
         """How many tasks ended with each status."""
         counts = dict.fromkeys(STATUSES, 0)
-        for run in self.tasks.by_id().values():
+        for run in self.tasks.all():
             counts[run.status] = counts.get(run.status, 0) + 1
         return counts
 
@@ -172,7 +176,7 @@ class RunResult:
             else ("succeeded" if self.succeeded else "failed"),
             "duration": round(self.duration, 6),
             "counts": self.counts(),
-            "tasks": [run.to_dict() for run in self.tasks.by_id().values()],
+            "tasks": [run.to_dict() for run in self.tasks.all()],
         }
 
     def __repr__(self) -> str:
@@ -195,7 +199,7 @@ class PipelineRunError(GlacierError):
         ]
         for run in failed:
             lines.append(f"  {run.name}: {_describe(run.error)}")
-        skipped = sum(1 for run in result.tasks.values() if run.status == "skipped")
+        skipped = sum(1 for run in result.tasks.all() if run.status == "skipped")
         if skipped:
             lines.append(f"  ({skipped} dependent task{'s' if skipped != 1 else ''} skipped)")
         super().__init__("\n".join(lines))

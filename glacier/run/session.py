@@ -10,6 +10,7 @@ task runs: `LocalExecutor` with threads or processes, the Dask executor on a clu
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -25,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from glacier.run import capture
 from glacier.run.events import (
-    DatasetRef,
     Listener,
     RunEvent,
     RunFinished,
@@ -116,12 +116,14 @@ class RunContext:
 
 
 class _Pending:
-    """A value not loaded yet: an external input, read by its first consumer."""
+    """A value not loaded yet: an external input or a cached result, read when a task that
+    runs (or the result) needs it, so a fully cached part of a pipeline loads nothing."""
 
-    __slots__ = ("dataset", "lock")
+    __slots__ = ("dataset", "location", "lock")
 
-    def __init__(self, dataset: Dataset[Any]) -> None:
+    def __init__(self, dataset: Dataset[Any], location: str | None = None) -> None:
         self.dataset = dataset
+        self.location = location
         self.lock = threading.Lock()
 
 
@@ -162,11 +164,30 @@ class Session:
         self.run_id = run_id or new_run_id()
         self.project_root = project_root or run_project_root(pipeline)
         self.listeners: list[Listener] = [*listeners, *global_listeners()]
+        self.params = dict(params or {})
         self.label = pipeline.label.strip("`")
         self._lock = threading.Lock()
-        pipeline.validate()
+        given_names = {
+            key if isinstance(key, str) else getattr(key, "name", "") for key in (inputs or {})
+        }
+        pipeline.validate(given=given_names)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # planning allocates per task; full collections would scan every object
+        try:
+            self._prepare(pipeline, slots, inputs, cache, keep)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _prepare(
+        self,
+        pipeline: Pipeline,
+        slots: int,
+        inputs: Mapping[Any, Any] | None,
+        cache: bool | str | None,
+        keep: Iterable[Any] | str | None,
+    ) -> None:
         problems: list[str] = []
-        self.params = dict(params or {})
         self.given = self._given_inputs(inputs, problems)
         self.cache_root = self._cache_root(cache)
         self.plans = self._plan(slots, problems)
@@ -175,13 +196,13 @@ class Session:
             raise RunSetupError(problems)
         self.context = RunContext(self.run_id, self.cache_root, self.project_root)
         count = len(self.plans)
-        self.runs = [TaskRun(plan.id, plan.name) for plan in self.plans]
+        self.outcomes: list[Outcome | None] = [None] * count
+        self.skipped_because: dict[int, str] = {}
         self.order: list[int] = list(pipeline.graph.order_positions or ())
         self.waiting = [len(plan.dependencies) for plan in self.plans]
         self.finished = [False] * count
         self.keys: dict[str, str | None] = {}
         self.values: dict[str, Any] = {}
-        self._readers = self._reader_counts()
         self._finals = set(self.final_datasets())
         self.started = 0.0
         self.interrupted = False
@@ -221,32 +242,48 @@ class Session:
         return "file://" + os.path.abspath(folder) + "/"
 
     def _plan(self, slots: int, problems: list[str]) -> list[TaskPlan]:
+        # One pass over the tasks: a pipeline of thousands of tasks must start at once.
         pipeline = self.pipeline
-        graph = pipeline.graph
-        positions = {node.id: position for position, node in enumerate(graph.tasks)}
-        producer = {node.output: p for p, node in enumerate(graph.tasks) if node.output}
-        consumers: list[list[int]] = [[] for _ in graph.tasks]
+        nodes = pipeline.graph.tasks
+        given = self.given
+        producer = {node.output: p for p, node in enumerate(nodes) if node.output is not None}
+        consumers: list[list[int]] = [[] for _ in nodes]
         plans: list[TaskPlan] = []
         used_params: set[str] = set()
         fingerprints = None
         if self.cache_root is not None:
             from glacier.run.fingerprint import Fingerprinter
 
-            fingerprints = Fingerprinter(self.project_root)
+            store = os.path.join(ensure_glacier_folder(self.project_root), "fingerprints")
+            fingerprints = Fingerprinter(self.project_root, store)
         from glacier import __version__
 
         images_noticed = False
+        graph = pipeline.graph
+        # The graph core already knows who consumes what (positions, ascending); a dataset
+        # given in inputs= cuts its producer's edges, so only then are they derived here.
+        successors = None if given else graph._successors
+        predecessors = None if given else graph._predecessors
+        readers: dict[str, int] = {}
+        self._readers = readers
         for position, task in enumerate(pipeline.tasks):
-            node = graph.tasks[position]
-            dependencies: list[int] = []
-            for item in node.inputs:
-                source = producer.get(item.dataset)
-                if item.dataset in self.given:
-                    continue  # the given value wins over a producer
-                if source is not None and source not in dependencies:
-                    dependencies.append(source)
+            node = nodes[position]
+            inputs = tuple([(item.parameter, item.dataset) for item in node.inputs])
+            for _, dataset in inputs:
+                readers[dataset] = readers.get(dataset, 0) + 1
+            dependencies: tuple[int, ...] = ()
+            if predecessors is not None:
+                dependencies = tuple(predecessors[position])
+            elif inputs:
+                found = {
+                    producer[dataset]
+                    for _, dataset in inputs
+                    if dataset in producer and dataset not in given
+                }
+                dependencies = tuple(sorted(found))
+                for source in dependencies:
                     consumers[source].append(position)
-            task_params = self._task_params(task, node, used_params)
+            task_params = self._task_params(task, inputs, used_params) if self.params else {}
             compute = task.compute
             task_slots = 1
             image: str | None = None
@@ -258,8 +295,9 @@ class Session:
                     task_slots = math.ceil(cpu) if cpu else 1
                     image = compute.image
                     images_noticed = True
+            options = task.options
             static_key = None
-            if fingerprints is not None and task.cache:
+            if fingerprints is not None and options.cache:
                 static_key = _digest(
                     [
                         "glacier",
@@ -267,47 +305,51 @@ class Session:
                         task.id,
                         fingerprints.task(task.fn),
                         _stable(task_params),
-                        repr(task.cache_version),
+                        repr(options.cache_version),
                         image or "",
                     ]
                 )
             plans.append(
                 TaskPlan(
-                    position=position,
-                    id=task.id,
-                    name=task.name,
-                    fn=task.fn,
-                    inputs=tuple((i.parameter, i.dataset) for i in node.inputs),
-                    params=task_params,
-                    output=task.output,
-                    retries=task.retries,
-                    slots=max(1, min(task_slots, slots)),
-                    cacheable=static_key is not None,
-                    dependencies=tuple(sorted(dependencies)),
-                    static_key=static_key,
+                    position,
+                    node.id,
+                    node.name,
+                    task.fn,
+                    inputs,
+                    task_params,
+                    task.signature.output,
+                    options.retries,
+                    1 if task_slots == 1 else max(1, min(task_slots, slots)),
+                    static_key is not None,
+                    dependencies,
+                    (),
+                    static_key,
                 )
             )
-        for plan in plans:
-            plan.consumers = tuple(sorted(consumers[plan.position]))
-        unknown = sorted(set(self.params) - used_params)
-        for name in unknown:
+        if fingerprints is not None:
+            fingerprints.save()
+        if successors is not None:
+            consumers = successors  # type: ignore[assignment]
+        for plan, after in zip(plans, consumers, strict=True):
+            if after:
+                plan.consumers = tuple(after)
+        for name in sorted(set(self.params) - used_params):
             problems.append(
                 f"params= sets `{name}`, which no task of pipeline {self.label} takes as a "
                 "parameter with a default; run parameters are task parameters that are not datasets"
             )
         self.image_notice = images_noticed
-        del positions
         return plans
 
-    def _task_params(self, task: Task[Any, Any], node: Any, used: set[str]) -> dict[str, Any]:
-        if not self.params:
-            return {}
+    def _task_params(
+        self, task: Task[Any, Any], inputs: tuple[tuple[str, str], ...], used: set[str]
+    ) -> dict[str, Any]:
         import inspect
 
-        inputs = {i.parameter for i in node.inputs}
+        names = {parameter for parameter, _ in inputs}
         found: dict[str, Any] = {}
         for name, parameter in inspect.signature(task.fn).parameters.items():
-            if name in inputs or parameter.default is parameter.empty:
+            if name in names or parameter.default is parameter.empty:
                 continue
             if name in self.params:
                 found[name] = self.params[name]
@@ -332,14 +374,6 @@ class Session:
             else:
                 names.add(name)
         return names
-
-    def _reader_counts(self) -> dict[str, int]:
-        """How many tasks still have to read each dataset before it can be released."""
-        counts: dict[str, int] = {}
-        for plan in self.plans:
-            for _, dataset in plan.inputs:
-                counts[dataset] = counts.get(dataset, 0) + 1
-        return counts
 
     def final_datasets(self) -> list[str]:
         """Datasets produced and consumed by no task, plus those kept."""
@@ -424,24 +458,16 @@ class Session:
     def start(self) -> None:
         self.started = time.perf_counter()
         self._wall_start = time.time()
-        reads: dict[str, tuple[DatasetRef, ...]] = {}
-        writes: dict[str, DatasetRef | None] = {}
-        by_name = {d.name: d for d in self.pipeline.datasets}
-        for plan in self.plans:
-            reads[plan.id] = tuple(_ref(by_name[d]) for _, d in plan.inputs if d in by_name)
-            writes[plan.id] = _ref(plan.output) if plan.output is not None else None
         self.emit(
             RunStarted(
                 self.run_id,
                 self._wall_start,
                 self.label,
-                [self.plans[p].id for p in self.order],
-                {plan.id: plan.name for plan in self.plans},
-                reads,
-                writes,
                 self.executor,
                 self.project_root,
                 dict(self.params),
+                [self.plans[p] for p in self.order],
+                {d.name: d for d in self.pipeline.datasets},
             )
         )
 
@@ -474,7 +500,7 @@ class Session:
             value = self.values.get(name, pending)
             if type(value) is not _Pending:
                 return value
-            value = read_dataset(pending.dataset)
+            value = read_dataset(pending.dataset, location=pending.location)
             self.values[name] = value
             return value
 
@@ -485,17 +511,10 @@ class Session:
         """
         position = plan.position
         self.finished[position] = True
-        run = self.runs[position]
-        run.status = outcome.status
-        run.attempts = outcome.attempts
-        run.duration = outcome.duration
-        run.error = outcome.error
-        run.log = outcome.log
-        run.output_uri = outcome.output_uri
-        run.cache_key = outcome.key
-        run.started = outcome.started
+        self.outcomes[position] = outcome
         now = time.time()
-        if outcome.status == "failed":
+        status = outcome.status
+        if status == "failed":
             self.emit(
                 TaskFailed(
                     self.run_id,
@@ -507,12 +526,13 @@ class Session:
                     outcome.error or RuntimeError("failed"),
                     outcome.traceback,
                     outcome.log,
+                    outcome.started,
                 )
             )
             self._release_inputs(plan)
             self._skip_after(plan)
             return []
-        if outcome.status == "cached":
+        if status == "cached":
             self.emit(
                 TaskCached(
                     self.run_id, now, plan.id, plan.name, outcome.key or "", outcome.output_uri
@@ -529,6 +549,7 @@ class Session:
                     outcome.attempts,
                     outcome.output_uri,
                     outcome.log,
+                    outcome.started,
                 )
             )
         output = plan.output
@@ -536,12 +557,19 @@ class Session:
             self.values[output.name] = outcome.value
             if self.cache_root is not None:
                 self.keys[output.name] = outcome.key
-        self._release_inputs(plan)
+        outcome.value = None  # the values table owns it now, until its last consumer
+        if plan.inputs:
+            self._release_inputs(plan)
+        consumers = plan.consumers
+        if not consumers:
+            return []
         ready: list[int] = []
         waiting = self.waiting
-        for consumer in plan.consumers:
-            waiting[consumer] -= 1
-            if not waiting[consumer] and not self.finished[consumer]:
+        finished = self.finished
+        for consumer in consumers:
+            left = waiting[consumer] - 1
+            waiting[consumer] = left
+            if not left and not finished[consumer]:
                 ready.append(consumer)
         return ready
 
@@ -561,9 +589,7 @@ class Session:
                 continue
             self.finished[position] = True
             plan = self.plans[position]
-            run = self.runs[position]
-            run.status = "skipped"
-            run.skipped_because = failed.id
+            self.skipped_because[position] = failed.id
             self.emit(TaskSkipped(self.run_id, time.time(), plan.id, plan.name, failed.id))
             self._release_inputs(plan)
             stack.extend(plan.consumers)
@@ -576,6 +602,25 @@ class Session:
                 plan = self.plans[position]
                 self.emit(TaskSkipped(self.run_id, time.time(), plan.id, plan.name, None))
 
+    def _task_run(self, position: int) -> TaskRun:
+        plan = self.plans[position]
+        outcome = self.outcomes[position]
+        if outcome is None:
+            return TaskRun(plan.id, plan.name, skipped_because=self.skipped_because.get(position))
+        return TaskRun(
+            plan.id,
+            plan.name,
+            outcome.status,
+            outcome.error,
+            outcome.duration,
+            outcome.attempts,
+            outcome.output_uri,
+            outcome.key,
+            outcome.log,
+            None,
+            outcome.started,
+        )
+
     def finish(self) -> RunResult:
         """The run's result; emits the end of the run."""
         if self.interrupted:
@@ -585,9 +630,13 @@ class Session:
         for name in self.final_datasets():
             if name in self.values:
                 value = self.values[name]
-                if type(value) is not _Pending:
-                    outputs[name] = value
-        runs = [self.runs[p] for p in self.order]
+                if type(value) is _Pending:
+                    try:
+                        value = self._load_external(name, value)
+                    except GlacierError:
+                        continue  # a cached final output that cannot be read back
+                outputs[name] = value
+        runs = [self._task_run(p) for p in self.order]
         result = RunResult(
             run_id=self.run_id,
             pipeline=self.label,
@@ -639,13 +688,15 @@ def execute_task(
     started = time.perf_counter()
     attempts = 0
     chunks = capture.start_task()
+    fn = plan.fn
+    direct = call is direct_call
     try:
         while True:
             attempts += 1
             if on_attempt is not None and attempts > 1:
                 on_attempt(attempts)
             try:
-                value = call(plan.fn, kwargs)
+                value = fn(**kwargs) if direct else call(fn, kwargs)
                 break
             except Exception as error:  # noqa: BLE001 - user code and libraries raise anything
                 if attempts > plan.retries:
@@ -670,6 +721,8 @@ def execute_task(
         if key is not None:
             _mark_done(context, plan, key)
         return Outcome("succeeded", None, key, attempts, duration, started_wall, log=log)
+    if context.cache_root is None and plan.output.storage is None:
+        return Outcome("succeeded", value, None, attempts, duration, started_wall, log=log)
     try:
         uri = _commit(plan, value, key, context)
     except GlacierError as error:
@@ -724,15 +777,25 @@ def _cache_lookup(plan: TaskPlan, key: str, context: RunContext) -> tuple[Any, s
     output = plan.output
     if output is None:
         return (None, None) if _is_done(context, plan, key) else None
-    location = None if output.storage is not None else _cache_location(context, plan, key)
     try:
-        manifest = read_manifest(output, location=location)
-        if manifest is None or manifest.cache_key != key:
-            return None
-        value = read_dataset(output, location=location)
+        if output.storage is not None:
+            # A stored output is its own cache entry: its manifest records the key.
+            location = None
+            manifest = read_manifest(output)
+            if manifest is None or manifest.cache_key != key:
+                return None
+        else:
+            location = _cache_location(context, plan, key)
+            manifest = read_manifest(output, location=location)
+            if manifest is None or manifest.cache_key != key:
+                return None
+        uri = location or (output.storage.uri if output.storage is not None else None)
+        if manifest.format == "pickle":
+            # Verified now: an entry whose signature fails is a miss, never code to run.
+            return read_dataset(output, location=location), uri
+        return _Pending(output, location), uri
     except StorageError:
         return None
-    return value, location or (output.storage.uri if output.storage is not None else None)
 
 
 def _done_path(context: RunContext, plan: TaskPlan, key: str) -> str:
@@ -787,10 +850,6 @@ def _value_key(value: Any) -> str | None:
         return "value:" + hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
     except Exception:  # noqa: BLE001 - user code and libraries raise anything
         return None
-
-
-def _ref(dataset: Dataset[Any]) -> DatasetRef:
-    return DatasetRef(dataset.name, dataset.storage, dataset.schema_name)
 
 
 def user_traceback(error: BaseException) -> str:

@@ -76,6 +76,7 @@ class Dataset(Generic[T]):
             )
         if format is not None:
             from glacier.storage.codecs import codec_names
+            from glacier.storage.formats import suggest
 
             if not isinstance(format, str):
                 raise TypeError(
@@ -83,7 +84,8 @@ class Dataset(Generic[T]):
                 )
             if format not in codec_names():
                 raise ValueError(
-                    f"unknown format {format!r} for Dataset {name!r}; "
+                    f"unknown format {format!r} for Dataset {name!r}"
+                    f"{suggest(format, codec_names())}; "
                     f"known formats: {', '.join(codec_names())}"
                 )
         self.name = name

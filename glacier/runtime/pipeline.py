@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from glacier.graph import PipelineGraph, TaskNode, build_pipeline_graph
+from glacier.checks.overlapping_storage import find_overlaps
+from glacier.graph import MissingProducer, PipelineGraph, TaskNode, build_pipeline_graph
 from glacier.model import DatasetInfo, PipelineInfo, Project, Span, TaskInfo
-from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK
+from glacier.rules import CYCLE, DUPLICATE_DATASET_NAME, NOT_A_TASK, OVERLAPPING_STORAGE
 from glacier.runtime.dataset import Dataset
 from glacier.runtime.errors import CycleError, PipelineValidationError, Problem
 from glacier.runtime.task import Task
@@ -123,21 +124,38 @@ class Pipeline:
     @property
     def problems(self) -> tuple[Problem, ...]:
         """Every problem, as `validate` would report them."""
+        return self._problems_given(())
+
+    def _problems_given(self, given: Collection[str]) -> tuple[Problem, ...]:
+        """The problems, when the datasets named in ``given`` are supplied by the run."""
         name_of = self._name_of
         graph_problems = tuple(
             Problem(problem.rule, problem.message(self.label, name_of))
             for problem in self.graph.problems
+            if not (isinstance(problem, MissingProducer) and problem.dataset in given)
         )
-        return self._definition_problems + graph_problems
+        return self._definition_problems + self._storage_problems() + graph_problems
 
-    def validate(self) -> None:
+    def _storage_problems(self) -> tuple[Problem, ...]:
+        """GLC013: datasets whose storage folders are the same or nested."""
+        located = [(d.name, d.storage.uri) for d in self._datasets if d.storage is not None]
+        if len(located) < 2:
+            return ()
+        overlaps = find_overlaps(sorted(located, key=lambda pair: pair[1]))
+        return tuple(Problem(OVERLAPPING_STORAGE, o.message(self.label)) for o in overlaps)
+
+    def validate(self, *, given: Collection[str] = ()) -> None:
         """Check the pipeline, reporting every problem at once.
+
+        Args:
+            given: names of datasets a run supplies (``run(inputs=...)``): consumed
+                without a producer or storage, they are not missing.
 
         Raises:
             PipelineValidationError: listing each problem (``.problems``), with its
                 code (``GLC001``), name (``cycle``) and message.
         """
-        problems = self.problems
+        problems = self._problems_given(given) if given else self.problems
         if problems:
             raise PipelineValidationError(problems)
 
@@ -250,6 +268,7 @@ class Pipeline:
                 Span(d.filename, d.line, 1, d.line, 1),
                 d.storage.to_dict() if d.storage is not None else None,
                 d.schema_name,
+                d.format,
             )
             for d in self._datasets
         )

@@ -13,8 +13,9 @@ from glacier.storage.api import (
     read_manifest,
     write_dataset,
 )
-from glacier.storage.codecs import BUILTIN_FORMATS, Codec, Encoded, codec_names, register_codec
+from glacier.storage.codecs import Codec, Encoded, codec_names, register_codec
 from glacier.storage.errors import StorageError
+from glacier.storage.formats import BUILTIN_FORMATS
 from glacier.storage.locations import (
     GCS,
     S3,

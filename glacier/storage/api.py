@@ -69,8 +69,10 @@ def _guard(dataset: str, uri: str, doing: str) -> Iterator[None]:
     """Turn any library error into one `StorageError` naming the dataset and URI."""
     try:
         yield
-    except StorageError:
-        raise
+    except StorageError as error:
+        if error.dataset is not None:
+            raise
+        raise StorageError(error.reason, dataset=dataset, uri=uri) from error
     except Exception as error:
         raise StorageError(
             f"{doing} failed: {describe(error)}", dataset=dataset, uri=uri

@@ -438,6 +438,3 @@ for _codec in (
     PickleCodec(),
 ):
     register_codec(_codec)
-
-#: Formats Glacier itself provides (the static check GLC014 knows these).
-BUILTIN_FORMATS: tuple[str, ...] = ("parquet", "json", "jsonl", "text", "bytes", "pickle")

@@ -23,6 +23,8 @@ class StorageError(GlacierError):
     """Reading or writing a dataset failed; ``dataset`` and ``uri`` say which one."""
 
     def __init__(self, message: str, *, dataset: str | None = None, uri: str | None = None) -> None:
+        #: The message without the dataset and URI.
+        self.reason = redact(message)
         self.dataset = dataset
         self.uri = redact(uri) if uri is not None else None
         where = []

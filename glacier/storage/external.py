@@ -207,7 +207,8 @@ def _records_as_schema(rows: list[dict[str, Any]], schema: Any) -> Any:
 def table_as_schema(table: Any, schema: Any) -> Any:
     """An Arrow table as the schema's type: pandas, polars, records; else unchanged."""
     if isinstance(schema, type):
-        root = schema.__module__.partition(".")[0]
+        roots = {cls.__module__.partition(".")[0] for cls in schema.__mro__}
+        root = "pandas" if roots & {"pandas", "pandera"} else "polars" if "polars" in roots else ""
         if root == "pandas":
             return table.to_pandas()
         if root == "polars":

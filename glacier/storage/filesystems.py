@@ -76,7 +76,8 @@ def s3_options(storage: Storage | None) -> dict[str, Any]:
             "connect_timeout": 10,
             "retries": {"max_attempts": 3, "mode": "standard"},
         },
-        "retries": 2,
+        # Listings change under other writers; never answer from a stale cache.
+        "use_listings_cache": False,
     }
     if endpoint:
         options["endpoint_url"] = endpoint
@@ -233,10 +234,10 @@ class LocalStore(Store):
 class S3Store(Store):
     """S3: the pointer is replaced with ``If-Match``/``If-None-Match`` on its ETag."""
 
-    def _call(self, method: str, **kwargs: Any) -> Any:
-        from fsspec.asyn import sync
-
-        return sync(self.fs.loop, self.fs._call_s3, method, **kwargs)
+    def read(self, path: str) -> bytes | None:
+        # One GetObject (s3fs's cat_file sends a HeadObject first).
+        found = self.read_tagged(path)
+        return found[0] if found else None
 
     def read_tagged(self, path: str) -> tuple[bytes, str] | None:
         from fsspec.asyn import sync

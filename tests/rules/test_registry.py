@@ -24,6 +24,8 @@ SPEC_TABLE = [
     ("GLC010", "shadowed-dataset", "warning"),
     ("GLC011", "dynamic-construct", "info"),
     ("GLC012", "unknown-name", "error"),
+    ("GLC013", "overlapping-storage", "error"),
+    ("GLC014", "invalid-format", "error"),
 ]
 
 

@@ -224,3 +224,17 @@ def test_relative_local_path_resolves_against_the_project_root(tmp_path: Path) -
     assert here.uri == (root / "data" / "raw").as_uri() + "/"
     assert LocalPath("x", root="/srv/project").uri == "file:///srv/project/x/"
     assert LocalPath("data/raw").to_dict() == {"kind": "local", "path": "data/raw", "uri": here.uri}
+
+
+def test_a_missing_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from glacier.storage import S3, AzureBlob
+
+    monkeypatch.setitem(sys.modules, "s3fs", None)
+    monkeypatch.setitem(sys.modules, "adlfs", None)
+    with pytest.raises(StorageError, match=r"pip install 'glacier\[s3\]'") as caught:
+        read_dataset(Dataset("raw", S3("lake", "raw/")))
+    assert "dataset `raw` at s3://lake/raw/" in str(caught.value)
+    with pytest.raises(StorageError, match=r"pip install 'glacier\[azure\]'"):
+        write_dataset(Dataset("raw", AzureBlob("c")), [1], run_id="r")

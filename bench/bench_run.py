@@ -1,0 +1,282 @@
+"""Run a 10,000-task no-op DAG with Glacier, Hamilton and dask, side by side (issue 15).
+
+Each task reads up to two earlier outputs (the shape of bench_runtime.py). Every engine
+runs in a fresh process and only execution is timed (building the DAG is not). Printed:
+
+* per-task overhead of ``LocalExecutor()`` (run records and events on), of
+  ``LocalExecutor(workers=1)``, of Hamilton's default driver and of dask's threaded
+  scheduler, and the ratios to Hamilton (goal: default <= 1.0; moonshot: workers=1 <= 0.5);
+* parallelism: a DAG with a long critical path of sleeping tasks, against
+  max(critical path, total work / workers) (goal: <= 1.05);
+* a fully cached rerun (key, look-up, load) per task against Hamilton's cached rerun
+  (goal: <= 0.5), on 1,000 tasks (Hamilton's cache takes over a millisecond a task cold);
+* time from ``glacier run`` to the first task starting, and peak memory for 10,000 tasks.
+
+    python bench/bench_run.py [--tasks 10000] [--cached-tasks 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def _reads(count: int, seed: int = 1) -> list[list[int]]:
+    rng = random.Random(seed)
+    return [sorted(rng.sample(range(i), min(i, 2))) if i else [] for i in range(count)]
+
+
+def write_glacier_module(folder: Path, count: int) -> Path:
+    lines = ["from glacier import Dataset, Pipeline, task", ""]
+    reads = _reads(count)
+    for i in range(count):
+        lines.append(f'd{i} = Dataset("d{i}")')
+    for i in range(count):
+        params = ", ".join(f"x{j}: d{j}" for j in reads[i])
+        lines.append(f"@task\ndef t{i}({params}) -> d{i}:\n    return {i}\n")
+    names = ", ".join(f"t{i}" for i in range(count))
+    lines.append(f'pipeline = Pipeline([{names}], name="bench")')
+    path = folder / f"glacier_dag_{count}.py"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "pyproject.toml").write_text("[project]\nname = 'bench'\n", encoding="utf-8")
+    return path
+
+
+def write_hamilton_module(folder: Path, count: int) -> Path:
+    reads = _reads(count)
+    lines = []
+    for i in range(count):
+        params = ", ".join(f"d{j}: int" for j in reads[i])
+        lines.append(f"def d{i}({params}) -> int:\n    return {i}\n")
+    path = folder / f"hamilton_dag_{count}.py"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _sinks(count: int) -> list[str]:
+    consumed = {j for reads in _reads(count) for j in reads}
+    return [f"d{i}" for i in range(count) if i not in consumed]
+
+
+# -- one engine, in this (fresh) process -----------------------------------------------------
+
+
+def engine(name: str, folder: Path, count: int) -> dict[str, Any]:
+    sys.path.insert(0, str(folder))
+    if name.startswith("glacier"):
+        import glacier.run.records
+        import glacier.run.runner  # noqa: F401 - imported before timing, as Hamilton's driver is
+        from glacier import LocalExecutor
+
+        module = __import__(f"glacier_dag_{count}")
+        pipeline = module.pipeline
+        pipeline.validate()
+        workers = 1 if name == "glacier-workers1" else None
+        cache = name.startswith("glacier-cache")
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        result = pipeline.run(
+            executor=LocalExecutor(workers=workers), progress=False, cache=cache or None
+        )
+        elapsed = time.perf_counter() - start
+        statuses = {run.status for run in result.tasks.values()}
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {
+            "seconds": elapsed,
+            "statuses": sorted(statuses),
+            "max_rss_mb": rss / 1024,
+            "rss_growth_mb": (rss - rss_before) / 1024,
+        }
+    if name.startswith("hamilton"):
+        from hamilton import driver
+
+        module = __import__(f"hamilton_dag_{count}")
+        builder = driver.Builder().with_modules(module)
+        if name == "hamilton-cache":
+            builder = builder.with_cache(path=str(folder / "hamilton-cache"))
+        dr = builder.build()
+        start = time.perf_counter()
+        dr.execute(_sinks(count))
+        return {"seconds": time.perf_counter() - start}
+    if name == "dask":
+        import dask.threaded
+
+        reads = _reads(count)
+
+        def noop(*args: Any) -> int:
+            return 0
+
+        graph = {f"d{i}": (noop, *(f"d{j}" for j in reads[i])) for i in range(count)}
+        start = time.perf_counter()
+        dask.threaded.get(graph, _sinks(count), num_workers=os.cpu_count())
+        return {"seconds": time.perf_counter() - start}
+    raise SystemExit(f"unknown engine {name}")
+
+
+def fresh(name: str, folder: Path, count: int) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--engine",
+            name,
+            "--folder",
+            str(folder),
+            "--tasks",
+            str(count),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# -- parallelism ------------------------------------------------------------------------------
+
+
+def parallelism(
+    workers: int = 4, chain: int = 20, side: int = 48, seconds: float = 0.05
+) -> tuple[float, float]:
+    """A chain of sleeping tasks and independent sleeping tasks; returns (took, bound).
+
+    The chain is the critical path (``chain * seconds``); the side tasks fill the other
+    slots. The bound is max(critical path, total work / workers).
+    """
+    from glacier import Dataset, LocalExecutor, Pipeline, task
+
+    tasks: list[Any] = []
+    links = [Dataset(f"link{i}") for i in range(chain)]
+    for i in range(chain):
+        source = f"def link{i}(previous=None, seconds={seconds}):\n    time.sleep(seconds)\n"
+        namespace: dict[str, Any] = {"time": time}
+        exec(source + "    return 0\n", namespace)  # the bench's own code
+        function = namespace[f"link{i}"]
+        function.__annotations__ = {"return": links[i]}
+        if i:
+            function.__annotations__["previous"] = links[i - 1]
+        tasks.append(task(function))
+    for k in range(side):
+        namespace = {"time": time}
+        exec(f"def side{k}(seconds={seconds}):\n    time.sleep(seconds)\n", namespace)
+        tasks.append(task(namespace[f"side{k}"]))
+    pipeline = Pipeline(tasks, name="parallel")
+    pipeline.run(executor=LocalExecutor(workers=workers), progress=False)  # warm up once
+    start = time.perf_counter()
+    pipeline.run(executor=LocalExecutor(workers=workers), progress=False)
+    took = time.perf_counter() - start
+    work = (chain + side) * seconds
+    return took, max(chain * seconds, work / workers)
+
+
+# -- time to first task -----------------------------------------------------------------------
+
+
+def first_task(folder: Path) -> float:
+    marker = folder / "first.txt"
+    script = folder / "first_task.py"
+    script.write_text(
+        "import time\nfrom glacier import Dataset, Pipeline, task\nout = Dataset('out')\n\n"
+        f"@task\ndef first() -> out:\n    open({str(marker)!r}, 'w').write(repr(time.time()))\n"
+        "    return 1\n\npipeline = Pipeline([first])\n",
+        encoding="utf-8",
+    )
+    glacier = Path(sys.executable).parent / "glacier"
+    best = float("inf")
+    for _ in range(3):
+        start = time.time()
+        subprocess.run(
+            [str(glacier), "run", str(script), "--no-progress"],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        best = min(best, float(marker.read_text()) - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--cached-tasks", type=int, default=1_000)
+    parser.add_argument("--engine")
+    parser.add_argument("--folder", type=Path)
+    options = parser.parse_args()
+    if options.engine:
+        print(json.dumps(engine(options.engine, options.folder, options.tasks)))
+        return
+    count = options.tasks
+    with tempfile.TemporaryDirectory(prefix="glacier-bench-run-") as temporary:
+        folder = Path(temporary)
+        write_glacier_module(folder, count)
+        write_hamilton_module(folder, count)
+        results = {}
+        for name in ("hamilton", "glacier", "glacier-workers1", "dask"):
+            results[name] = fresh(name, folder, count)
+        micro = {name: r["seconds"] / count * 1e6 for name, r in results.items()}
+        base = micro["hamilton"]
+        print(f"{count:,}-task no-op DAG, execution only, fresh process each (µs per task):")
+        rows = [
+            ("Hamilton default driver", "hamilton", ""),
+            ("LocalExecutor()", "glacier", "(goal <= 1.0)"),
+            ("LocalExecutor(workers=1)", "glacier-workers1", "(moonshot <= 0.5)"),
+            ("dask threaded scheduler", "dask", ""),
+        ]
+        for label, key, goal in rows:
+            print(f"  {label:<28} {micro[key]:8.1f}   ratio {micro[key] / base:.2f} {goal}")
+        memory = results["glacier"]
+        print(
+            f"  peak memory, LocalExecutor() on {count:,} tasks: "
+            f"{memory['max_rss_mb']:.0f} MB max RSS of the process"
+        )
+
+        cached = options.cached_tasks
+        write_glacier_module(folder, cached)
+        write_hamilton_module(folder, cached)
+        fresh("hamilton-cache", folder, cached)
+        hamilton_warm = fresh("hamilton-cache", folder, cached)["seconds"] / cached * 1e6
+        cold = fresh("glacier-cache", folder, cached)
+        warm = fresh("glacier-cache", folder, cached)
+        glacier_warm = warm["seconds"] / cached * 1e6
+        print(f"fully cached rerun, {cached:,} tasks (µs per task: key, look-up, load):")
+        print(f"  {'Hamilton with its cache':<28} {hamilton_warm:8.1f}")
+        print(
+            f"  {'LocalExecutor(), cache=True':<28} {glacier_warm:8.1f}   "
+            f"ratio {glacier_warm / hamilton_warm:.2f} (goal <= 0.5)"
+        )
+        print(
+            f"  (statuses: {', '.join(warm['statuses'])}; the cold run took "
+            f"{cold['seconds'] / cached * 1e6:.0f} µs per task)"
+        )
+
+        took, bound = parallelism()
+        print(
+            f"parallelism: sleeping tasks on a long critical path took {took:.3f} s; "
+            f"max(critical path, work / workers) = {bound:.3f} s; ratio {took / bound:.3f} "
+            "(goal <= 1.05)"
+        )
+        first = first_task(folder) * 1e3
+        print(f"time from `glacier run` to the first task starting: {first:.0f} ms (best of 3)")
+
+
+if __name__ == "__main__":
+    main()
