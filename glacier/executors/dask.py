@@ -418,11 +418,17 @@ class _DaskRun:
             for position, plan in enumerate(session.plans)
             if plan.output is not None
         }
-        names = [
-            name
-            for name in wanted
-            if session.runs[producers[name]].status in ("succeeded", "cached")
-        ]
+        from glacier.executors.dask_worker import StoredValue
+        from glacier.run.session import _Pending
+
+        outcomes = session.outcomes
+        names = []
+        for name in wanted:
+            outcome = outcomes[producers[name]]
+            if outcome is not None and outcome.status in ("succeeded", "cached"):
+                names.append(name)
         values = self.client.gather([wanted[name] for name in names])
         for name, (value, _) in zip(names, values, strict=True):
+            if isinstance(value, StoredValue):  # a cached output nobody read: the session reads it
+                value = _Pending(value.dataset, value.location)
             session.values[name] = value

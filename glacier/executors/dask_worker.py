@@ -19,10 +19,29 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from glacier.run.session import Outcome, RunContext, TaskPlan, execute_task
+from glacier.run.session import Outcome, RunContext, TaskPlan, _Pending, execute_task
 
 #: ``(value, cache key)``: what a task's Dask task holds on its worker.
 Produced = tuple[Any, "str | None"]
+
+
+class StoredValue:
+    """A cached task's value left in storage until a consumer reads it (picklable, unlike the
+    session's own lazy value, which holds a lock)."""
+
+    __slots__ = ("dataset", "location")
+
+    def __init__(self, dataset: Any, location: str | None) -> None:
+        self.dataset = dataset
+        self.location = location
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StoredValue, (self.dataset, self.location))
+
+    def read(self) -> Any:
+        from glacier.storage import read_dataset
+
+        return read_dataset(self.dataset, location=self.location)
 
 
 class TaskFailedOnWorker(Exception):
@@ -56,7 +75,7 @@ def run_task(
     keys: list[str | None] = []
     for parameter, _ in plan.inputs:
         value, key = inputs[parameter]
-        kwargs[parameter] = value
+        kwargs[parameter] = value.read() if isinstance(value, StoredValue) else value
         keys.append(key)
     kwargs.update(plan.params)
 
@@ -73,6 +92,8 @@ def run_task(
             on_retry=retried if plan.retries else None,
         )
     value, outcome.value = outcome.value, None
+    if type(value) is _Pending:  # a cache hit, read only where a consumer needs it
+        value = StoredValue(value.dataset, value.location)
     announced = _HERALD.finish(start)
     if outcome.status == "failed":
         outcome.error = _sendable(outcome.error)
