@@ -24,6 +24,7 @@ from tests.support.dask_cluster import DaskProcesses, start_dask_processes
 RESOURCE_WARNING = "no Dask worker declares"
 
 
+@pytest.mark.slow
 def test_container_cpu_and_memory_become_dask_resources(tmp_path: Path) -> None:
     declared = [{"CPU": 4, "MEMORY": 4e9}, None]
     with (
@@ -73,6 +74,7 @@ def test_undeclared_resources_warn_once(dask_client: Client, tmp_path: Path) -> 
     assert "Task `one` asks for 2 CPU" in messages[0]
 
 
+@pytest.mark.slow
 def test_a_task_larger_than_every_worker_stops_the_run(tmp_path: Path) -> None:
     with start_dask_processes(1, resources={"CPU": 1, "MEMORY": 8e9}) as processes:
         with pytest.raises(RunSetupError) as raised:
@@ -86,6 +88,7 @@ def test_a_task_larger_than_every_worker_stops_the_run(tmp_path: Path) -> None:
     assert "largest worker of the cluster has CPU=1" in str(raised.value)
 
 
+@pytest.mark.slow
 def test_local_folders_on_workers_of_another_machine(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     stored = Dataset("stored", storage=LocalPath(str(lake / "stored")))
@@ -128,6 +131,7 @@ def test_shared_paths_cover_folders_below_them(tmp_path: Path) -> None:
     assert len(local_folder_problems(folders, ())) == 2
 
 
+@pytest.mark.slow
 def test_without_address_a_local_cluster_is_started_and_closed(tmp_path: Path) -> None:
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     result = run_pipeline(

@@ -73,6 +73,7 @@ def summary(
     return dict(result.outputs), {**statuses, **{f"{k} error": v for k, v in errors.items()}}
 
 
+@pytest.mark.slow
 # Dask's client threads draw from `random` while Hypothesis generates an example; harmless here.
 @pytest.mark.filterwarnings("ignore:Do not use the `random` module")
 @settings(

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from glacier import Dataset, Pipeline, task
 from glacier.executors import DaskExecutor
 from glacier.run.result import RunResult
@@ -26,6 +28,7 @@ def _wait_for(folder: Path, pattern: str, timeout: float = 60) -> list[Path]:
     raise AssertionError(f"nothing matched {pattern} in {folder} within {timeout} s")
 
 
+@pytest.mark.slow
 def test_the_run_survives_a_killed_worker(
     fresh_dask_processes: DaskProcesses, tmp_path: Path
 ) -> None:
