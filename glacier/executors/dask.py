@@ -110,7 +110,8 @@ class DaskExecutor(Executor):
     def check(self, session: Session) -> list[str]:
         """Tasks that cannot be sent, resources no worker has, local folders remote workers lack."""
         payloads, problems = _pickle_plans(session)
-        self._payloads[session.run_id] = payloads
+        # Only the run about to execute: a run stopped between check and execute leaves nothing.
+        self._payloads = {session.run_id: payloads}
         if self.address is None and self.client is None:
             declared = {
                 name: [float(amount)]
