@@ -105,18 +105,21 @@ def _executor(args: argparse.Namespace) -> Any:
     if args.workers is not None and args.workers < 1:
         raise _UsageError(f"--workers must be 1 or more, got {args.workers}")
     if args.executor == "dask":
-        try:
-            from glacier.executors import DaskExecutor  # type: ignore[attr-defined]
-        except ImportError:
-            raise _UsageError(
-                "--executor dask is not available in this Glacier yet; use --executor local"
-            ) from None
+        from glacier.executors import DaskExecutor
+
+        if args.processes:
+            raise _UsageError("--processes is for --executor local; Dask workers are processes")
         options: dict[str, Any] = {}
         if args.address:
+            if args.workers:
+                raise _UsageError("--workers sizes the local Dask cluster; not with --address")
             options["address"] = args.address
-        if args.workers:
-            options["workers"] = args.workers
-        return DaskExecutor(**options)
+        elif args.workers:
+            options["n_workers"] = args.workers
+        try:
+            return DaskExecutor(**options)
+        except ImportError as error:  # the `dask` extra is missing: the message names it
+            raise _UsageError(str(error)) from None
     if args.address:
         raise _UsageError("--address needs --executor dask")
     from glacier.executors.local import LocalExecutor

@@ -1,0 +1,301 @@
+"""Glacier's DaskExecutor against plain dask.distributed on the same clusters (issue 16).
+
+Three measurements, each side by side in one run (the machine is noisy, so only ratios count):
+
+1. 1,000 no-op tasks, each reading up to two earlier outputs: `DaskExecutor` wall time ÷ the
+   faster of the same DAG as one `client.get` graph and as one `client.submit` per task.
+   Goal <= 1.2.
+2. The client's resident memory while about 1 GB of intermediate data moves between two workers
+   (32 producers of 64 MiB; each consumer reads two neighbours, and neighbours mostly run on
+   different workers, so about half the 2 GiB made moves). Goal: flat (the client never holds it).
+3. 16 CPU-bound pure-Python tasks of about 0.5 s: two worker processes vs one. Goal >= 1.7x.
+
+    python bench/bench_dask.py [--tasks 1000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psutil
+from distributed import Client, LocalCluster, wait
+
+from glacier import Dataset, Pipeline, Task, task
+from glacier.executors import DaskExecutor
+
+CHUNK = 64 * 2**20
+CHUNKS = 32
+CPU_TASKS = 16
+
+
+# --- the workloads, as plain functions (baselines) and as Glacier tasks --------------------------
+
+
+def noop(*inputs: object) -> None:
+    return None
+
+
+def no_op_graph(count: int, seed: int = 1) -> dict[int, list[int]]:
+    """Task index -> the earlier tasks it reads (up to two), the same DAG for every engine."""
+    rng = random.Random(seed)
+    return {i: sorted(rng.sample(range(i), min(i, 2))) if i else [] for i in range(count)}
+
+
+def no_op_pipeline(graph: dict[int, list[int]]) -> Pipeline:
+    # Functions belong to this module (a real one), as a user's tasks would.
+    namespace: dict[str, Any] = {"task": task, "__name__": __name__}
+    lines: list[str] = []
+    for i, reads in graph.items():
+        namespace[f"d{i}"] = Dataset(f"d{i}")
+        params = ", ".join(f"x{j}: d{j}" for j in reads)
+        lines.append(f"@task\ndef t{i}({params}) -> d{i}:\n    return None\n")
+    exec(compile("\n".join(lines), "<bench_dask>", "exec"), namespace)  # the bench's own code
+    tasks: list[Task[Any, Any]] = [namespace[f"t{i}"] for i in graph]
+    return Pipeline(tasks, name="no-op")
+
+
+def make_chunk(index: int) -> bytes:
+    return bytes([index]) * CHUNK
+
+
+def pair_size(left: bytes, right: bytes) -> int:
+    return len(left) + len(right)
+
+
+chunk_datasets = [Dataset(f"chunk_{i}") for i in range(CHUNKS)]
+size_datasets = [Dataset(f"size_{i}") for i in range(CHUNKS)]
+
+
+def flow_pipeline() -> Pipeline:
+    tasks: list[Task[Any, Any]] = []
+    for i in range(CHUNKS):
+        tasks.append(task(_named(f"make_{i}", lambda i=i: make_chunk(i), {}, chunk_datasets[i])))
+        left, right = chunk_datasets[i], chunk_datasets[(i + 1) % CHUNKS]
+        tasks.append(
+            task(_named(f"size_{i}", pair_size, {"left": left, "right": right}, size_datasets[i]))
+        )
+    return Pipeline(tasks, name="flow")
+
+
+def spin(seconds_of_work: int) -> int:
+    """Pure-Python arithmetic, holding the GIL the whole time."""
+    total = 0
+    for value in range(seconds_of_work):
+        total += value * value % 7
+    return total
+
+
+spin_datasets = [Dataset(f"spin_{i}") for i in range(CPU_TASKS)]
+
+
+def cpu_pipeline(loops: int) -> Pipeline:
+    tasks = [
+        task(_named(f"spin_{i}", lambda loops=loops: spin(loops), {}, spin_datasets[i]))
+        for i in range(CPU_TASKS)
+    ]
+    return Pipeline(tasks, name="cpu")
+
+
+def _named(
+    name: str, func: Callable[..., Any], inputs: dict[str, Dataset[Any]], output: Dataset[Any]
+) -> Callable[..., Any]:
+    """A module-level function wrapping `func` whose annotations name the datasets."""
+
+    def wrapper(**values: Any) -> Any:
+        return func(**values)
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__annotations__ = {**inputs, "return": output}
+    wrapper.__signature__ = _signature(inputs)  # type: ignore[attr-defined]
+    globals()[name] = wrapper
+    return wrapper
+
+
+def _signature(inputs: dict[str, Dataset[Any]]) -> Any:
+    import inspect
+
+    parameters = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=dataset)
+        for name, dataset in inputs.items()
+    ]
+    return inspect.Signature(parameters)
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def timed(action: Callable[[], object], rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def client_get_no_ops(client: Client, graph: dict[int, list[int]]) -> None:
+    stamp = time.monotonic_ns()  # fresh keys every round, so nothing is reused
+    dsk: dict[str, Any] = {}
+    for i, reads in graph.items():
+        dsk[f"n{i}-{stamp}"] = (noop, *[f"n{j}-{stamp}" for j in reads])
+    sinks = _sinks(graph)
+    client.get(dsk, [f"n{i}-{stamp}" for i in sinks])
+
+
+def submit_no_ops(client: Client, graph: dict[int, list[int]]) -> None:
+    futures: dict[int, Any] = {}
+    for i, reads in graph.items():
+        futures[i] = client.submit(noop, *[futures[j] for j in reads], pure=False)
+    client.gather([futures[i] for i in _sinks(graph)])
+
+
+def _sinks(graph: dict[int, list[int]]) -> list[int]:
+    read = {j for reads in graph.values() for j in reads}
+    return [i for i in graph if i not in read]
+
+
+@contextmanager
+def peak_rss() -> Iterator[dict[str, int]]:
+    """Sample this process's resident memory every 10 ms; report before and peak."""
+    process = psutil.Process(os.getpid())
+    figures = {"before": process.memory_info().rss, "peak": 0}
+    figures["peak"] = figures["before"]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            figures["peak"] = max(figures["peak"], process.memory_info().rss)
+            stop.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield figures
+    finally:
+        stop.set()
+        sampler.join()
+
+
+def bytes_sent(client: Client) -> int:
+    """Bytes the workers have sent each other so far."""
+
+    def sent(dask_worker: Any) -> int:
+        return int(dask_worker.transfer_outgoing_bytes_total)
+
+    return sum(client.run(sent).values())
+
+
+def submit_flow(client: Client) -> None:
+    chunks = [client.submit(make_chunk, i, pure=False) for i in range(CHUNKS)]
+    sizes = [
+        client.submit(pair_size, chunks[i], chunks[(i + 1) % CHUNKS], pure=False)
+        for i in range(CHUNKS)
+    ]
+    assert sum(client.gather(sizes)) == 2 * CHUNKS * CHUNK
+    del chunks, sizes
+
+
+def calibrate_spin(seconds: float) -> int:
+    loops = 200_000
+    while True:
+        start = time.perf_counter()
+        spin(loops)
+        elapsed = time.perf_counter() - start
+        if elapsed > 0.1:
+            return int(loops * seconds / elapsed)
+        loops *= 2
+
+
+def submit_spins(client: Client, loops: int) -> None:
+    wait([client.submit(spin, loops, pure=False) for _ in range(CPU_TASKS)])
+
+
+def cluster(workers: int) -> LocalCluster:
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
+        memory_limit=0,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many runs each")
+    options = parser.parse_args()
+    rounds = options.rounds
+    mib = 2**20
+
+    with cluster(2) as two, Client(two) as client:
+        graph = no_op_graph(options.tasks)
+        pipeline = no_op_pipeline(graph)
+        executor = DaskExecutor(client=client)
+        submit_no_ops(client, no_op_graph(50))  # warm up the workers
+        pipeline.run(executor=executor, progress=False)
+        # Interleave the engines round by round, so a burst of other load hits all three.
+        get_s = submit_s = glacier_s = float("inf")
+        for _ in range(rounds):
+            get_s = min(get_s, timed(lambda: client_get_no_ops(client, graph), 1))
+            submit_s = min(submit_s, timed(lambda: submit_no_ops(client, graph), 1))
+            glacier_s = min(
+                glacier_s, timed(lambda: pipeline.run(executor=executor, progress=False), 1)
+            )
+        fastest = min(get_s, submit_s)
+        count = options.tasks
+        print(f"1. {count:,} no-op tasks on 2 worker processes (best of {rounds}):")
+        print(f"   client.get      {get_s:7.3f} s  ({get_s / count * 1e3:.2f} ms/task)")
+        print(f"   client.submit   {submit_s:7.3f} s  ({submit_s / count * 1e3:.2f} ms/task)")
+        print(f"   DaskExecutor    {glacier_s:7.3f} s  ({glacier_s / count * 1e3:.2f} ms/task)")
+        print(f"   ratio DaskExecutor / faster baseline: {glacier_s / fastest:.2f}  (goal <= 1.2)")
+
+        flow = flow_pipeline()
+        print(f"2. {CHUNKS} x {CHUNK // mib} MiB between workers; client resident memory:")
+        for label, action in (
+            ("client.submit", lambda: submit_flow(client)),
+            ("DaskExecutor ", lambda: flow.run(executor=executor, progress=False)),
+        ):
+            sent_before = bytes_sent(client)
+            with peak_rss() as rss:
+                action()
+            moved = bytes_sent(client) - sent_before
+            growth = (rss["peak"] - rss["before"]) / mib
+            print(
+                f"   {label}  moved {moved / mib:6.0f} MiB between workers; client RSS "
+                f"{rss['before'] / mib:.0f} MiB before, peak {rss['peak'] / mib:.0f} MiB "
+                f"(+{growth:.1f} MiB)"
+            )
+
+    loops = calibrate_spin(0.5)
+    spins = cpu_pipeline(loops)
+    timings: dict[int, tuple[float, float]] = {}
+    for workers in (1, 2):
+        with cluster(workers) as local, Client(local) as client:
+            submit_spins(client, loops // 10)  # warm up
+            on_cluster = DaskExecutor(client=client)
+            start = time.perf_counter()
+            submit_spins(client, loops)
+            middle = time.perf_counter()
+            spins.run(executor=on_cluster, progress=False)
+            timings[workers] = (middle - start, time.perf_counter() - middle)
+    print(f"3. {CPU_TASKS} CPU-bound tasks of ~0.5 s:")
+    for index, label in enumerate(("client.submit", "DaskExecutor ")):
+        one, two = timings[1][index], timings[2][index]
+        print(
+            f"   {label}  1 worker {one:6.2f} s, 2 workers {two:6.2f} s, "
+            f"speed-up {one / two:.2f}x  (goal >= 1.7x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
