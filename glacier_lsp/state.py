@@ -118,7 +118,10 @@ class AnalysisState:
             loop.call_soon_threadsafe(progress, done, total)
 
         try:
-            await self.run(self.workspace.index, report)
+            try:
+                await self.run(self.workspace.index, report)
+            except Exception as error:  # noqa: BLE001 - reported; edits and saves try again
+                self.on_error(error)
             self._can_analyze = True
             await self.analyze(force=True)
         finally:
@@ -207,7 +210,12 @@ class AnalysisState:
                 return  # an earlier analysis took these changes already
             changes, self._dirty = self._dirty, {}
             started = time.perf_counter()
-            result = await self.run(self._apply_and_analyze, changes)
+            try:
+                result = await self.run(self._apply_and_analyze, changes)
+            except Exception as error:  # noqa: BLE001 - the last good snapshot stays served
+                # The workspace holds the changes already; the next edit analyses them again.
+                self.on_error(error)
+                return
             if self._dirty:
                 return  # newer edits arrived meanwhile: their analysis publishes instead
             analysed = time.perf_counter()
@@ -215,6 +223,7 @@ class AnalysisState:
             snapshot = self._snapshot(result)
             self.snapshot = snapshot
             changed = _changed(previous, snapshot)
+            self._forget_texts(result)
         await self.listener(snapshot, changed)
         logger.info(
             "analysed %d change(s): analyzer %.1f ms, conversion and publishing %.1f ms",
@@ -256,6 +265,15 @@ class AnalysisState:
             return cached[1]
         except OSError:
             return LineIndex("", self.encoding)
+
+    def _forget_texts(self, result: AnalysisResult) -> None:
+        """Drop the lines kept for files that are neither open nor in the workspace any more
+        (deleted, renamed), so long sessions do not grow."""
+        if len(self._texts) <= len(self.documents):
+            return
+        known = {path_key(str(path)) for path in result.files}
+        for key in [k for k in self._texts if k not in known and k not in self.documents]:
+            del self._texts[key]
 
     def uri(self, path: str) -> str:
         """The URI to send for ``path``: the editor's own spelling when the file is open."""
