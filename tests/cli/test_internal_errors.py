@@ -101,3 +101,14 @@ def test_an_extractor_crash_on_one_file_exits_2(project: Path, command: tuple[st
         done.stderr
     )
     assert "bug in Glacier" in done.stderr
+
+
+def test_glacier_diagrams_exits_2_on_a_resolver_crash(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.glacier]\n\n[[tool.glacier.diagrams]]\npaths = ["flow.py"]\noutput = "dag.svg"\n'
+    )
+    (project / "flow.py").write_text(FLOW + f"\n{RESOLVE_MARKER} = 1\n")
+    done = _run(project, "glacier", "diagrams")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "internal error while resolving the project" in done.stderr
