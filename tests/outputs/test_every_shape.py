@@ -191,3 +191,13 @@ def test_glacier_graph_draws_an_empty_pipeline(tmp_path: Path, fmt: str) -> None
     assert output.stat().st_size > 0
     if fmt == "ascii":
         assert output.read_text() == "Pipeline e: 0 tasks\n═══════════════════\n(no tasks)\n"
+
+
+def test_a_cycle_too_long_for_a_graphviz_string_still_draws() -> None:
+    project = _project(_nodes(2_000, cyclic=True))
+    cycle = project.pipelines[0].graph.problems[0]
+    assert len(cycle.message("p", lambda task_id: task_id)) > 16_384
+    svg = render(project, "svg", "auto", 100, None)
+    assert isinstance(svg, str)
+    ET.fromstring(svg)
+    assert "…" in svg

@@ -40,9 +40,16 @@ from glacier.outputs.graph.style import (
     total_tasks,
 )
 
+#: Graphviz rejects a quoted string longer than 16,384 bytes (a tooltip listing a cycle of
+#: thousands of tasks): longer texts are cut, leaving room for escapes and UTF-8.
+MAX_QUOTED = 4_000
+
 
 def quote(text: str) -> str:
-    """A DOT double-quoted string holding ``text`` literally (newlines become ``\\n``)."""
+    """A DOT double-quoted string holding ``text`` literally (newlines become ``\\n``);
+    texts longer than `MAX_QUOTED` characters end in ``…``."""
+    if len(text) > MAX_QUOTED:
+        text = text[: MAX_QUOTED - 1] + "…"
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
