@@ -158,6 +158,7 @@ class GlacierLanguageServer(LanguageServer):
             self.workspace.position_encoding or types.PositionEncodingKind.Utf16,
             self.on_analysis,
             self.analysis_failed,
+            manage_gc=True,
         )
         self.started.set()
         for uri in list(self.workspace.text_documents):  # opened before the state existed
