@@ -21,6 +21,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
+from glacier.analysis.engine import ISSUES_URL, InternalError
 from glacier_lsp import actions, features, graph_request, settings
 from glacier_lsp.convert import LineIndex, path_to_uri, uri_to_path
 from glacier_lsp.state import AnalysisState, OpenDocument, Snapshot
@@ -67,10 +68,12 @@ class GlacierLanguageServer(LanguageServer):
         self.init_settings: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
         self.failures_logged: set[str] = set()
+        #: An analysis failed and the user was told; reset by the next good analysis.
+        self.failure_shown = False
         #: Set once ``initialized`` has created `state`.
         self.started = asyncio.Event()
 
-    # --- errors and logging: never a pop-up ----------------------------------------------------
+    # --- errors and logging: a pop-up only when an analysis fails ---------------------------------
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
@@ -78,6 +81,31 @@ class GlacierLanguageServer(LanguageServer):
             f"Internal error ({getattr(source, '__name__', source)}): {detail}",
             types.MessageType.Error,
         )
+
+    def analysis_failed(self, error: Exception) -> None:
+        """Glacier failed on the workspace: log the traceback, tell the user once, and keep
+        serving the last good analysis."""
+        self.report_server_error(error, "analysis")
+        if self.failure_shown:
+            return
+        self.failure_shown = True
+        text = (
+            str(error)
+            if isinstance(error, InternalError)
+            else (
+                f"internal error: {type(error).__name__}: {error}. This is a bug in Glacier; "
+                f"please report it at {ISSUES_URL} with the traceback from the output log."
+            )
+        )
+        try:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    types.MessageType.Error,
+                    f"Glacier: {text} Diagnostics show the last successful analysis.",
+                )
+            )
+        except Exception:
+            logger.debug("could not show a message", exc_info=True)
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         logger.log(logging.ERROR if kind == types.MessageType.Error else logging.INFO, message)
@@ -90,10 +118,11 @@ class GlacierLanguageServer(LanguageServer):
 
     async def on_analysis(self, snapshot: Snapshot, changed: dict[str, str]) -> None:
         """Publish (push) or ask for a re-pull (pull) after an analysis changed diagnostics."""
+        self.failure_shown = False
         for failure in snapshot.result.failures:
             if failure not in self.failures_logged:
-                self.failures_logged.add(failure)
                 self.log(f"Glacier could not analyse: {failure}", types.MessageType.Warning)
+        self.failures_logged = set(snapshot.result.failures)  # bounded by the current ones
         if self.pull:
             if changed and self.refresh_support:
                 self.workspace_diagnostic_refresh(None)
@@ -128,7 +157,8 @@ class GlacierLanguageServer(LanguageServer):
             settings.build(root, self.client_settings, self.log),
             self.workspace.position_encoding or types.PositionEncodingKind.Utf16,
             self.on_analysis,
-            lambda error: self.report_server_error(error, "analysis"),
+            self.analysis_failed,
+            manage_gc=True,
         )
         self.started.set()
         for uri in list(self.workspace.text_documents):  # opened before the state existed

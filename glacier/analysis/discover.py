@@ -32,6 +32,7 @@ SKIP_DIRS = frozenset(
         ".pytest_cache",
         ".ruff_cache",
         ".glacier_cache",
+        ".glacier",  # the run engine's records and cache: never read by the static tools
         ".eggs",
         "__pypackages__",
         "site-packages",
@@ -77,6 +78,32 @@ def discover(paths: Sequence[str | Path], settings: Settings) -> tuple[list[str]
         else:
             problems.append(f"{given}: no such file or directory")
     return sorted(found), problems
+
+
+def discoverable(path: str, settings: Settings) -> bool:
+    """Whether searching the project root would find ``path`` (cheap: no directory walk)."""
+    if not path.endswith(".py"):
+        return False
+    root = settings.root
+    relative = _relative(path, root)
+    parts = relative.split("/")
+    if relative.startswith("../") or any(
+        part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1]
+    ):
+        return False
+    directory = os.path.dirname(path)
+    while len(directory) > len(str(root)):
+        if os.path.exists(os.path.join(directory, "pyvenv.cfg")):
+            return False
+        directory = os.path.dirname(directory)
+    name = parts[-1]
+    if settings.include and not _matches(relative, name, settings.include):
+        return False
+    folders = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    return not (
+        settings.exclude
+        and any(_matches(f, f.rpartition("/")[2], settings.exclude) for f in [*folders, relative])
+    )
 
 
 def _walk(top: str, settings: Settings) -> Iterator[str]:

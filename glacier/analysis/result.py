@@ -41,6 +41,8 @@ class AnalysisResult:
     failures: tuple[str, ...] = ()
     #: File -> the project files it imports (directly), as resolved.
     imports: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The failures that are Glacier's own errors (a bug): the result is incomplete.
+    internal_errors: tuple[str, ...] = ()
 
     def importers_of(self, paths: Iterable[str | Path]) -> set[str]:
         """``paths`` and every file that imports one of them, directly or not."""

@@ -33,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml to use")
     parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write .glacier_cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the analyzer's cache (kept per user, outside the project)",
     )
     parser.add_argument(
         "--select", action="append", metavar="RULES", help="only these rules (codes or names)"
@@ -63,6 +65,7 @@ def _use_color(choice: str) -> bool:
 
 def run(args: argparse.Namespace) -> ExitCode:
     from glacier.analysis import analyze_paths
+    from glacier.analysis.engine import ISSUES_URL, InternalError
     from glacier.config import ConfigError, load_settings
 
     paths = [Path(p) for p in args.paths] or [Path.cwd()]
@@ -77,8 +80,15 @@ def run(args: argparse.Namespace) -> ExitCode:
         for path in missing:
             print(f"glacier: error: {path}: no such file or directory", file=sys.stderr)
         return ExitCode.ERROR
+    try:
+        if args.whole_project:
+            result = analyze_paths([settings.root], settings, cache=not args.no_cache)
+        else:
+            result = analyze_paths(paths, settings, cache=not args.no_cache)
+    except InternalError as error:
+        print(f"glacier: error: {error}", file=sys.stderr)
+        return ExitCode.ERROR
     if args.whole_project:
-        result = analyze_paths([settings.root], settings, cache=not args.no_cache)
         given = {
             file
             for file in discover_files(paths, settings)
@@ -92,12 +102,19 @@ def run(args: argparse.Namespace) -> ExitCode:
             or (d.span.filename in affected and d.severity is Severity.ERROR)
         )
     else:
-        result = analyze_paths(paths, settings, cache=not args.no_cache)
         diagnostics = result.diagnostics
     for failure in result.failures:
         print(f"glacier: error: {failure}", file=sys.stderr)
     context = RenderContext(cwd=Path.cwd(), color=_use_color(args.color))
     sys.stdout.write(render(args.output_format, diagnostics, context))
+    if result.internal_errors:
+        print(
+            f"glacier: error: Glacier failed on {len(result.internal_errors)} file(s), so this "
+            "check is incomplete. This is a bug in Glacier, not in your code; please report it "
+            f"at {ISSUES_URL} with `glacier --version` and the file(s) named above.",
+            file=sys.stderr,
+        )
+        return ExitCode.ERROR
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return ExitCode.PROBLEMS
     if result.failures and not diagnostics:

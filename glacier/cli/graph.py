@@ -88,7 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml to use")
     parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write .glacier_cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the analyzer's cache (kept per user, outside the project)",
     )
     parser.add_argument(
         "--width",
@@ -120,6 +122,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         )
 
     from glacier.analysis import analyze_paths
+    from glacier.analysis.engine import ISSUES_URL, InternalError
     from glacier.config import ConfigError, load_settings
 
     try:
@@ -128,6 +131,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         return _error(str(error))
     try:
         result = analyze_paths(paths, settings, cache=not args.no_cache)
+    except InternalError as error:
+        return _error(str(error))
     except Exception as error:  # noqa: BLE001 - any analyzer failure is an internal error
         return _error(f"internal error while analyzing {' '.join(paths)}: {error!r}")
     for failure in result.failures:
@@ -139,7 +144,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         if not chosen:
             return _error(unknown_pipeline_message(project.pipelines, args.pipeline))
         project = Project(project.datasets, project.tasks, chosen)
-    elif not project.tasks:
+    elif not project.tasks and not project.pipelines:
         print(
             f"glacier-graph: warning: no tasks or pipelines found in {' '.join(paths)}",
             file=sys.stderr,
@@ -156,6 +161,12 @@ def run(args: argparse.Namespace) -> ExitCode:
     except RenderError as error:
         print(error, file=sys.stderr)
         return ExitCode.ERROR
+    except Exception as error:  # noqa: BLE001 - a renderer bug is an internal error, not a crash
+        return _error(
+            f"internal error while drawing {fmt.upper()}: {type(error).__name__}: {error}. "
+            f"This is a bug in Glacier; please report it at {ISSUES_URL} with "
+            "`glacier --version` and the command."
+        )
 
     if output is None:
         try:
@@ -176,6 +187,11 @@ def run(args: argparse.Namespace) -> ExitCode:
             Path(output).write_bytes(data)  # bytes: the same file on every platform
         except OSError as error:
             return _error(f"cannot write {output}: {error.strerror or error}")
+    if result.internal_errors:
+        return _error(
+            f"Glacier failed on {len(result.internal_errors)} file(s), so this drawing may be "
+            f"incomplete. This is a bug in Glacier; please report it at {ISSUES_URL}."
+        )
     if errors:
         return ExitCode.PROBLEMS
     return ExitCode.ERROR if result.failures and not result.diagnostics else ExitCode.OK

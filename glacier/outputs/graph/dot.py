@@ -40,9 +40,16 @@ from glacier.outputs.graph.style import (
     total_tasks,
 )
 
+#: Graphviz rejects a quoted string longer than 16,384 bytes (a tooltip listing a cycle of
+#: thousands of tasks): longer texts are cut, leaving room for escapes and UTF-8.
+MAX_QUOTED = 4_000
+
 
 def quote(text: str) -> str:
-    """A DOT double-quoted string holding ``text`` literally (newlines become ``\\n``)."""
+    """A DOT double-quoted string holding ``text`` literally (newlines become ``\\n``);
+    texts longer than `MAX_QUOTED` characters end in ``…``."""
+    if len(text) > MAX_QUOTED:
+        text = text[: MAX_QUOTED - 1] + "…"
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
@@ -144,6 +151,10 @@ class _Writer:
         # puts the first pipeline on top.
         for index, pipeline in reversed(list(enumerate(scenes))):
             self.cluster(index, pipeline)
+        if not scenes:  # something to see rather than a blank page
+            self.emit(
+                f"empty {_attrs(label='no pipelines', shape='plaintext', fontcolor=MUTED_TEXT)};"
+            )
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 
@@ -216,6 +227,9 @@ class _Writer:
             self.emit(f"{dataset_names[dataset.name]} {self.dataset_attrs(dataset)};", 2)
         for line in self.edges(pipeline, task_names, dataset_names):
             self.emit(line, 2)
+        if not pipeline.tasks and not shown:  # Graphviz does not draw an empty cluster
+            placeholder = _attrs(label="no tasks", shape="plaintext", fontcolor=MUTED_TEXT)
+            self.emit(f"{prefix}_empty {placeholder};", 2)
         self.emit("}")
 
     def task_attrs(self, task: TaskView) -> str:
