@@ -61,6 +61,8 @@ class Settings:
     src: tuple[Path, ...] = ()
     #: Pictures that ``glacier diagrams`` (the pre-commit hook) keeps up to date.
     diagrams: tuple[Diagram, ...] = ()
+    #: The file these settings were read from (``None``: no ``pyproject.toml`` was found).
+    config_file: Path | None = None
 
     def with_overrides(
         self,
@@ -232,7 +234,8 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         table = tool.get("glacier") if isinstance(tool, dict) else None
         if table is None:
             table = {k: v for k, v in data.items() if k != "tool"}
-        return settings_from_table(table, config_file.resolve().parent, str(config_file))
+        settings = settings_from_table(table, config_file.resolve().parent, str(config_file))
+        return replace(settings, config_file=config_file.resolve())
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     first: Path | None = None
@@ -244,5 +247,8 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         data = _read(pyproject)
         tool = data.get("tool", {})
         if isinstance(tool, dict) and "glacier" in tool:
-            return settings_from_table(tool["glacier"], candidate, str(pyproject))
-    return Settings(root=first or Path.cwd().resolve())
+            settings = settings_from_table(tool["glacier"], candidate, str(pyproject))
+            return replace(settings, config_file=pyproject.resolve())
+    if first is not None:
+        return Settings(root=first.resolve(), config_file=(first / "pyproject.toml").resolve())
+    return Settings(root=Path.cwd().resolve())

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             f"standard output (e.g. `glacier-graph ... --format {fmt} > dag.{fmt}`)"
         )
 
-    from glacier.analysis import analyze_paths
+    from glacier.analysis import analyze_scope
     from glacier.config import ConfigError, load_settings
 
     try:
@@ -127,13 +127,16 @@ def run(args: argparse.Namespace) -> ExitCode:
     except ConfigError as error:
         return _error(str(error))
     try:
-        result = analyze_paths(paths, settings, cache=not args.no_cache)
+        scope = analyze_scope(paths, settings, cache=not args.no_cache)
     except Exception as error:  # noqa: BLE001 - any analyzer failure is an internal error
         return _error(f"internal error while analyzing {' '.join(paths)}: {error!r}")
-    for failure in result.failures:
+    failures = scope.failures()
+    for failure in failures:
         print(f"glacier-graph: error: {failure}", file=sys.stderr)
 
-    project: Project = result.project
+    # What the named paths define, with every task their pipelines list, wherever defined.
+    project: Project = scope.project()
+    diagnostics = scope.diagnostics()
     if args.pipeline is not None:
         chosen = select_pipelines(project.pipelines, args.pipeline)
         if not chosen:
@@ -145,7 +148,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             file=sys.stderr,
         )
 
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     for diagnostic in errors:
         span = diagnostic.span
         where = f"{display_path(span.filename, Path.cwd())}:{span.line}:{span.column}"
@@ -178,7 +181,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             return _error(f"cannot write {output}: {error.strerror or error}")
     if errors:
         return ExitCode.PROBLEMS
-    return ExitCode.ERROR if result.failures and not result.diagnostics else ExitCode.OK
+    return ExitCode.ERROR if failures and not diagnostics else ExitCode.OK
 
 
 class RenderError(Exception):
