@@ -18,7 +18,7 @@ from glacier import __version__
 from glacier.analysis.facts import FileFacts
 
 #: Bump when extraction changes what it records.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 CACHE_DIR = ".glacier_cache"
 
 
