@@ -101,3 +101,21 @@ def test_the_extension_tells_users_to_install_the_project() -> None:
     messages = (REPO / "vscode-extension" / "src" / "messages.ts").read_text(encoding="utf-8")
     assert f"'install', '{name}'" in messages
     assert not re.search(r"pip install glacier(?!-pipelines)", messages)
+
+
+def test_messages_naming_an_extra_name_the_project() -> None:
+    """Error messages of optional extras (``pip install '…[s3]'``) install this project."""
+    name, _ = distribution()
+    sources = [
+        path
+        for package in ("glacier", "glacier_lsp", "glacier_mypy")
+        for path in sorted((REPO / package).rglob("*.py"))
+    ]
+    wrong = []
+    for path in sources:
+        for match in _PIP.finditer(path.read_text(encoding="utf-8")):
+            for requirement in packages(match.group(1)):
+                base = requirement.partition("[")[0]
+                if base not in OTHERS and base != name and "{" not in base:
+                    wrong.append(f"{path.relative_to(REPO)}: {requirement}")
+    assert wrong == []
