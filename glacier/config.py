@@ -1,12 +1,14 @@
 """``[tool.glacier]`` in ``pyproject.toml`` -> frozen `Settings`.
 
-Keys: ``select``, ``ignore`` (rule codes or names), ``severity`` (code or name -> error,
-warning, info, hint), ``include``/``exclude`` (glob patterns relative to the project
-root), ``src`` (roots for module names, relative to the project root).
+Keys: ``select``, ``ignore`` (rule codes, code prefixes such as ``GLC0``, names, or
+``ALL``), ``severity`` (code or name -> error, warning, info, hint), ``include``/``exclude``
+(glob patterns relative to the project root), ``src`` (roots for module names, relative to
+the project root).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +25,8 @@ else:  # pragma: no cover
 _KEYS = ("select", "ignore", "severity", "include", "exclude", "src", "diagrams")
 _DIAGRAM_KEYS = ("output", "paths", "pipeline", "format", "datasets")
 _DATASET_MODES = ("nodes", "edges", "auto")
+#: A rule code or a prefix of one (``GLC``, ``GLC0``, ``GLC00``, ``GLC002``).
+_PREFIX = re.compile(r"GLC\d{0,3}")
 
 
 class ConfigError(ValueError):
@@ -102,13 +106,22 @@ def _codes(values: Any, where: str) -> tuple[str, ...]:
     for value in values:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: rule must be a string, got {value!r}")
-        if value.strip().upper() in ("ALL", "GLC"):
+        spelt = value.strip().upper()
+        if spelt == "ALL":
             codes.extend(_all_codes())
             continue
+        if _PREFIX.fullmatch(spelt):  # a code prefix, as ruff reads them: GLC, GLC0, GLC00
+            matching = [code for code in _all_codes() if code.startswith(spelt)]
+            if matching:
+                codes.extend(matching)
+                continue
         try:
             codes.append(get_rule(value).code)
         except KeyError:
-            raise ConfigError(f"{where}: unknown rule `{value}`") from None
+            raise ConfigError(
+                f"{where}: unknown rule `{value}` (use a code such as GLC002, a code prefix "
+                "such as GLC0, a name such as missing-producer, or ALL)"
+            ) from None
     return tuple(dict.fromkeys(codes))
 
 
