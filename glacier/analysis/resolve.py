@@ -888,7 +888,13 @@ class Resolver:
         matches = difflib.get_close_matches(value.name, value.candidates, n=1)
         suggestion = f" (did you mean `{matches[0]}`?)" if matches else ""
         self.report(
-            Finding.of(UNKNOWN_NAME, self.span(pos), name=value.name, suggestion=suggestion)
+            Finding.of(
+                UNKNOWN_NAME,
+                self.span(pos),
+                name=value.name,
+                suggestion=suggestion,
+                data={"suggestion": matches[0] if matches else None},
+            )
         )
 
     # -- pipelines -------------------------------------------------------------------

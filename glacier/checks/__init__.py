@@ -180,6 +180,7 @@ def report(
                 settings.severity_of(code, finding.rule.severity),
                 finding.related,
                 finding.hint,
+                finding.data,
             )
         )
     # Syntax errors first: what follows may be a consequence of them.

@@ -51,4 +51,10 @@ class PipelineContext:
                 if task in self.spans
             )
             message = problem.message(self.label, lambda task: self.names.get(task, task))
-            yield Finding(problem.rule, message, self.span, related)
+            data: dict[str, object] = {
+                "pipeline": self.label.strip("`"),
+                "tasks": list(problem.involved),
+            }
+            if dataset:
+                data["dataset"] = dataset
+            yield Finding(problem.rule, message, self.span, related, data=data)
