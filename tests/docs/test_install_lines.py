@@ -15,7 +15,7 @@ import pytest
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = sorted(
