@@ -11,12 +11,16 @@ Compiling the module takes seconds, so wasmtime's own on-disk cache keeps the co
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib.util
 import threading
 from typing import Any
 
 _LOCK = threading.Lock()
 _BACKEND: Any = None
+#: Whether a backend was ever created (then `_close` runs at exit).
+_created: list[bool] = []
 
 
 class WasmGraphvizError(RuntimeError):
@@ -53,8 +57,18 @@ def _backend() -> Any:
                 self._module = wasmtime.Module.from_file(self._engine, str(PACKAGE_WASM_PATH))
                 self._session = self._create_session()
 
+        if not _created:
+            atexit.register(_close)
+            _created.append(True)
         _BACKEND = CachedBackend()
     return _BACKEND
+
+
+def _close() -> None:
+    """Free the instance before interpreter shutdown tears down what wasmtime frees it with."""
+    global _BACKEND
+    _BACKEND = None
+    gc.collect()
 
 
 def render_svg_wasm(source: str) -> bytes:
