@@ -96,20 +96,36 @@ def test_glacier_graph_writes_an_svg_without_dot(tmp_path: Path) -> None:
     assert task_ids(svg) == expected
     datasets = {node.get("id") for node in ET.fromstring(svg).iter(f"{SVG}g") if node.get("id", "")}
     assert {"dataset:raw", "dataset:joined"} <= datasets
+    # Labels are the tasks' and datasets' names (the build lacks HTML labels: they are made text).
+    texts = {text.text for text in ET.fromstring(svg).iter(f"{SVG}text")}
+    assert {"tidy", "split_left", "join", "publish", "raw", "joined"} <= texts
+    assert not any(text and text.startswith("p0_") for text in texts)
 
 
-def test_png_and_pdf_without_dot_say_what_to_install(tmp_path: Path) -> None:
+def test_png_without_dot_and_pdf_says_what_to_install(tmp_path: Path) -> None:
     (tmp_path / "x.py").write_text(PIPELINE)
     env = without_dot(tmp_path)
+    for attempt in (1, 2):
+        done = subprocess.run(
+            ["glacier-graph", "x.py", "-o", f"dag{attempt}.png"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    png = (tmp_path / "dag1.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+    assert png == (tmp_path / "dag2.png").read_bytes()  # the same bytes every time
     done = subprocess.run(
-        ["glacier-graph", "x.py", "--format", "png", "-o", "dag.png"],
+        ["glacier-graph", "x.py", "--format", "pdf", "-o", "dag.pdf"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
     )
     assert done.returncode == 2
-    assert "`dot`" in done.stderr and "SVG works without it" in done.stderr
+    assert "`dot`" in done.stderr and "SVG and PNG work without it" in done.stderr
     assert "Traceback" not in done.stderr
 
 
