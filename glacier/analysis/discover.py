@@ -181,3 +181,29 @@ class ModuleNamer:
             if not name:
                 break
         return ModuleName(".".join(parts) or stem, is_package)
+
+
+def package_top(path: str | Path) -> Path:
+    """The directory above the outermost package holding ``path`` (``path``'s own folder if none).
+
+    That directory is where Python would have to start for the file's module name to be
+    the one derived from its ``__init__.py`` files.
+    """
+    directory = Path(normalize(path))
+    if not directory.is_dir():
+        directory = directory.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def find_project_root(paths: Sequence[str | Path], settings: Settings) -> Path:
+    """The root of the project that ``paths`` belong to.
+
+    The folder of the ``pyproject.toml`` the settings came from (or of ``--config``); without
+    one, the folder above the outermost package holding the first path, so that imports
+    between its modules resolve as they would when run from there.
+    """
+    if settings.config_file is not None:
+        return settings.root
+    return package_top(paths[0]) if paths else settings.root

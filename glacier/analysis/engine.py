@@ -247,7 +247,9 @@ class _Engine:
                 if path in needed_paths:
                     continue
                 module, is_package = names[path]
-                if _imports_needed(entry, module, is_package, needed_modules):
+                # Importing a needed module runs its packages' __init__ first.
+                runs_first = is_package and any(n.startswith(module + ".") for n in needed_modules)
+                if runs_first or _imports_needed(entry, module, is_package, needed_modules):
                     needed_paths.add(path)
                     needed_modules.add(module)
                     changed = True

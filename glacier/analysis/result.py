@@ -59,6 +59,17 @@ class AnalysisResult:
                     todo.append(importer)
         return affected
 
+    def imported_by(self, paths: Iterable[str | Path]) -> set[str]:
+        """``paths`` and every file they import, directly or not."""
+        reached = {normalize(p) for p in paths}
+        todo = list(reached)
+        while todo:
+            for imported in self.imports.get(todo.pop(), ()):
+                if imported not in reached:
+                    reached.add(imported)
+                    todo.append(imported)
+        return reached
+
     def diagnostics_for(self, path: Path) -> tuple[Diagnostic, ...]:
         """The diagnostics located in ``path``."""
         wanted = normalize(path)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from glacier.cli.exit_codes import ExitCode
-from glacier.config import Settings
 from glacier.outputs.diagnostics import FORMATS, RenderContext, render
 from glacier.rules import Severity
 
@@ -64,7 +63,7 @@ def _use_color(choice: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from glacier.analysis import analyze_paths
+    from glacier.analysis import analyze_scope
     from glacier.analysis.engine import ISSUES_URL, InternalError
     from glacier.config import ConfigError, load_settings
 
@@ -81,35 +80,25 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"glacier: error: {path}: no such file or directory", file=sys.stderr)
         return ExitCode.ERROR
     try:
-        if args.whole_project:
-            result = analyze_paths([settings.root], settings, cache=not args.no_cache)
-        else:
-            result = analyze_paths(paths, settings, cache=not args.no_cache)
+        scope = analyze_scope(paths, settings, cache=not args.no_cache)
     except InternalError as error:
         print(f"glacier: error: {error}", file=sys.stderr)
         return ExitCode.ERROR
-    if args.whole_project:
-        given = {
-            file
-            for file in discover_files(paths, settings)
-            if any(file == str(f) for f in result.files)
-        }
-        affected = result.importers_of(given)
-        diagnostics = tuple(
-            d
-            for d in result.diagnostics
-            if d.span.filename in given
-            or (d.span.filename in affected and d.severity is Severity.ERROR)
-        )
-    else:
-        diagnostics = result.diagnostics
-    for failure in result.failures:
+    failures = scope.failures()
+    internal_errors = scope.internal_errors()
+    diagnostics = scope.diagnostics(importers=args.whole_project)
+    for failure in failures:
         print(f"glacier: error: {failure}", file=sys.stderr)
     context = RenderContext(cwd=Path.cwd(), color=_use_color(args.color))
+    if not scope.named and not failures:
+        # As ruff words it; "All checks passed!" would claim a check that never happened.
+        print("warning: No Python files found under the given path(s)", file=sys.stderr)
+        if args.output_format == "text":
+            return ExitCode.OK
     sys.stdout.write(render(args.output_format, diagnostics, context))
-    if result.internal_errors:
+    if internal_errors:
         print(
-            f"glacier: error: Glacier failed on {len(result.internal_errors)} file(s), so this "
+            f"glacier: error: Glacier failed on {len(internal_errors)} file(s), so this "
             "check is incomplete. This is a bug in Glacier, not in your code; please report it "
             f"at {ISSUES_URL} with `glacier --version` and the file(s) named above.",
             file=sys.stderr,
@@ -117,13 +106,6 @@ def run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.ERROR
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return ExitCode.PROBLEMS
-    if result.failures and not diagnostics:
+    if failures and not diagnostics:
         return ExitCode.ERROR
     return ExitCode.OK
-
-
-def discover_files(paths: list[Path], settings: Settings) -> list[str]:
-    from glacier.analysis.discover import discover
-
-    files, _ = discover(paths, settings)
-    return files
