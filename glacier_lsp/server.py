@@ -12,7 +12,6 @@ import asyncio
 import logging
 import traceback
 import uuid
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +35,11 @@ CLIENT_TIMEOUT = 10.0
 
 
 def _version() -> str:
-    try:
-        return version("glacier")
-    except PackageNotFoundError:
-        return "0"
+    # The package's own version: the distribution is named glacier-pipelines, and a
+    # distribution called glacier may be another project.
+    from glacier import __version__
+
+    return __version__
 
 
 class GlacierProtocol(LanguageServerProtocol):
@@ -68,6 +68,8 @@ class GlacierLanguageServer(LanguageServer):
         self.init_settings: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
         self.failures_logged: set[str] = set()
+        #: Invalid settings (``[tool.glacier]`` or the editor's) shown once each, visibly.
+        self.warn_settings = settings.WarnOnce(self.show_warning)
         #: An analysis failed and the user was told; reset by the next good analysis.
         self.failure_shown = False
         #: Set once ``initialized`` has created `state`.
@@ -104,6 +106,13 @@ class GlacierLanguageServer(LanguageServer):
                     f"Glacier: {text} Diagnostics show the last successful analysis.",
                 )
             )
+        except Exception:
+            logger.debug("could not show a message", exc_info=True)
+
+    def show_warning(self, message: str) -> None:
+        """A ``window/showMessage`` warning (invalid settings: skipped, but the user must know)."""
+        try:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
         except Exception:
             logger.debug("could not show a message", exc_info=True)
 
@@ -154,7 +163,7 @@ class GlacierLanguageServer(LanguageServer):
         root = self.root()
         self.state = state = AnalysisState(
             root,
-            settings.build(root, self.client_settings, self.log),
+            settings.build(root, self.client_settings, self.log, warn=self.warn_settings),
             self.workspace.position_encoding or types.PositionEncodingKind.Utf16,
             self.on_analysis,
             self.analysis_failed,
@@ -167,7 +176,8 @@ class GlacierLanguageServer(LanguageServer):
         if configured:
             self.client_settings = configured
             await state.run(
-                state.workspace.update_settings, settings.build(root, configured, self.log)
+                state.workspace.update_settings,
+                settings.build(root, configured, self.log, warn=self.warn_settings),
             )
         await self.watch_files()
         await self.index(state)
@@ -244,7 +254,9 @@ class GlacierLanguageServer(LanguageServer):
             configured = await self.fetch_configuration()
         self.client_settings = configured or self.init_settings
         await self.state.update_settings(
-            settings.build(self.state.root, self.client_settings, self.log)
+            settings.build(
+                self.state.root, self.client_settings, self.log, warn=self.warn_settings
+            )
         )
 
     # --- documents -----------------------------------------------------------------------------
