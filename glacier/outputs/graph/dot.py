@@ -206,6 +206,9 @@ class _Writer:
         self.emit(f"subgraph cluster_{index} {{")
         problems = len(pipeline.problems)
         title = pipeline.title + (f"  ({problems} problem{'s' * (problems != 1)})" * bool(problems))
+        hidden = self.hidden_back_edges(pipeline, set(dataset_names))
+        if hidden:
+            title += f"  ({hidden} edge{'s' * (hidden != 1)} closing a cycle not drawn)"
         self.emit(
             "graph "
             + _attrs(
@@ -231,6 +234,19 @@ class _Writer:
             placeholder = _attrs(label="no tasks", shape="plaintext", fontcolor=MUTED_TEXT)
             self.emit(f"{prefix}_empty {placeholder};", 2)
         self.emit("}")
+
+    def hidden_back_edges(self, pipeline: PipelineScene, shown: set[str]) -> int:
+        """How many cycle-closing edges `edges` leaves out (compact pictures only)."""
+        if not (self.compact and self.mode == "edges"):
+            return 0
+        position = {task.id: index for index, task in enumerate(pipeline.tasks)}
+        return sum(
+            1
+            for edge in pipeline.edges
+            if edge.in_cycle
+            and edge.dataset not in shown
+            and position[edge.target] <= position[edge.source]
+        )
 
     def task_attrs(self, task: TaskView) -> str:
         fill, line, _ = KIND_COLOURS[task.kind]
@@ -336,6 +352,7 @@ class _Writer:
                     attrs.update(color=WARNING, style="dashed")
                 lines.append(f"{node} -> {task_names[consumer]}" + self._tail(attrs))
         if self.mode == "edges":
+            position = {task.id: index for index, task in enumerate(pipeline.tasks)}
             for edge in pipeline.edges:
                 if edge.dataset in dataset_names:
                     continue
@@ -344,6 +361,12 @@ class _Writer:
                     attrs["label"] = edge.dataset
                 if edge.in_cycle:
                     attrs.update(cycle_style, tooltip=f"{edge.dataset} (part of a cycle)")
+                    if position[edge.target] <= position[edge.source]:
+                        if self.compact:
+                            # Routing an edge back across thousands of ranks took Graphviz
+                            # minutes; the cluster's title says it is not drawn.
+                            continue
+                        attrs["constraint"] = "false"  # the loop's closing edge ranks nothing
                 elif edge.duplicate:
                     attrs.update(duplicate_style, tooltip=f"{edge.dataset} (several producers)")
                 lines.append(
