@@ -9,6 +9,8 @@ modules, then times separately, taking the best of ``--repeat`` runs:
 * analysis: ``analyze_paths`` (cache off) -> ``Project``;
 * DOT generation: ``render_dot`` (pure Python);
 * Graphviz: the ``dot`` program turning that DOT into SVG;
+* the WebAssembly Graphviz (what draws when ``dot`` is missing) on the same DOT, with its
+  ratio to ``dot`` measured in the same run;
 
 and prints the figures. ``--nodes`` also times the picture with every dataset as its own
 node (by default, above 60 tasks, datasets become edge labels; above 300 the picture is
@@ -123,7 +125,8 @@ def measure(label: str, path: Path, repeat: int, modes: list[DatasetMode]) -> No
     print(f"  analysis (analyze_paths, no cache) {analysis * 1000:9.1f} ms")
     for mode in modes:
         generation, source = best(repeat, partial(render_dot, project, datasets=mode))
-        drawing, svg = best(max(1, repeat - 1), partial(render_image, source, "svg"))
+        drawing, svg = best(max(1, repeat - 1), partial(render_image, source, "svg", "dot"))
+        in_wasm, wasm_svg = best(max(1, repeat - 1), partial(render_image, source, "svg", "wasm"))
         total = analysis + generation + drawing
         print(f"  --datasets {mode}:")
         print(
@@ -132,6 +135,10 @@ def measure(label: str, path: Path, repeat: int, modes: list[DatasetMode]) -> No
         )
         print(
             f"    Graphviz dot -> SVG              {drawing * 1000:9.1f} ms  ({len(svg):,} bytes)"
+        )
+        print(
+            f"    WebAssembly Graphviz -> SVG      {in_wasm * 1000:9.1f} ms  "
+            f"({len(wasm_svg):,} bytes; {in_wasm / drawing:.2f}x dot)"
         )
         print(
             f"    total {total:6.2f} s: analysis {analysis / total:5.1%}, "
@@ -147,6 +154,9 @@ def main() -> None:
     parser.add_argument("--nodes", action="store_true", help="also time --datasets nodes")
     args = parser.parse_args()
     modes: list[DatasetMode] = ["auto", "nodes"] if args.nodes else ["auto"]
+    start = time.perf_counter()
+    render_image("digraph { a -> b }", "svg", "wasm")  # load (or compile) the module once
+    print(f"WebAssembly Graphviz: first render {time.perf_counter() - start:.2f} s (loading)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "pyproject.toml").write_text("[tool.glacier]\n")

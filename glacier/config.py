@@ -1,14 +1,16 @@
 """``[tool.glacier]`` in ``pyproject.toml`` -> frozen `Settings`.
 
-Keys: ``select``, ``ignore`` (rule codes or names), ``severity`` (code or name -> error,
-warning, info, hint), ``include``/``exclude`` (glob patterns relative to the project
-root), ``src`` (roots for module names, relative to the project root), ``target``
-(``"aws"`` or ``"kubernetes"``: report that target's limits) and the target option tables
-``[tool.glacier.aws]`` / ``[tool.glacier.kubernetes]`` (read by `glacier.targets`).
+Keys: ``select``, ``ignore`` (rule codes, code prefixes such as ``GLC0``, names, or
+``ALL``), ``severity`` (code or name -> error, warning, info, hint), ``include``/``exclude``
+(glob patterns relative to the project root), ``src`` (roots for module names, relative to
+the project root), ``target`` (``"aws"`` or ``"kubernetes"``: report that target's limits)
+and the target option tables ``[tool.glacier.aws]`` / ``[tool.glacier.kubernetes]`` (read by
+`glacier.targets`).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +39,8 @@ _KEYS = (
 )
 _DIAGRAM_KEYS = ("output", "paths", "pipeline", "format", "datasets")
 _DATASET_MODES = ("nodes", "edges", "auto")
+#: A rule code or a prefix of one (``GLC``, ``GLC0``, ``GLC00``, ``GLC002``).
+_PREFIX = re.compile(r"GLC\d{0,3}")
 
 
 class ConfigError(ValueError):
@@ -79,6 +83,8 @@ class Settings:
     target: str | None = None
     #: Each target's ``[tool.glacier.<target>]`` table, validated by the target itself.
     target_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The file these settings were read from (``None``: no ``pyproject.toml`` was found).
+    config_file: Path | None = None
 
     def with_overrides(
         self,
@@ -118,13 +124,22 @@ def _codes(values: Any, where: str) -> tuple[str, ...]:
     for value in values:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: rule must be a string, got {value!r}")
-        if value.strip().upper() in ("ALL", "GLC"):
+        spelt = value.strip().upper()
+        if spelt == "ALL":
             codes.extend(_all_codes())
             continue
+        if _PREFIX.fullmatch(spelt):  # a code prefix, as ruff reads them: GLC, GLC0, GLC00
+            matching = [code for code in _all_codes() if code.startswith(spelt)]
+            if matching:
+                codes.extend(matching)
+                continue
         try:
             codes.append(get_rule(value).code)
         except KeyError:
-            raise ConfigError(f"{where}: unknown rule `{value}`") from None
+            raise ConfigError(
+                f"{where}: unknown rule `{value}` (use a code such as GLC002, a code prefix "
+                "such as GLC0, a name such as missing-producer, or ALL)"
+            ) from None
     return tuple(dict.fromkeys(codes))
 
 
@@ -268,7 +283,8 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         table = tool.get("glacier") if isinstance(tool, dict) else None
         if table is None:
             table = {k: v for k, v in data.items() if k != "tool"}
-        return settings_from_table(table, config_file.resolve().parent, str(config_file))
+        settings = settings_from_table(table, config_file.resolve().parent, str(config_file))
+        return replace(settings, config_file=config_file.resolve())
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     first: Path | None = None
@@ -280,5 +296,8 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         data = _read(pyproject)
         tool = data.get("tool", {})
         if isinstance(tool, dict) and "glacier" in tool:
-            return settings_from_table(tool["glacier"], candidate, str(pyproject))
-    return Settings(root=first or Path.cwd().resolve())
+            settings = settings_from_table(tool["glacier"], candidate, str(pyproject))
+            return replace(settings, config_file=pyproject.resolve())
+    if first is not None:
+        return Settings(root=first.resolve(), config_file=(first / "pyproject.toml").resolve())
+    return Settings(root=Path.cwd().resolve())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from glacier.model import Span
 from glacier.rules import Rule, Severity
@@ -28,6 +30,9 @@ class Diagnostic:
     related: tuple[Related, ...] = ()
     #: An optional fix, in the imperative.
     hint: str | None = None
+    #: What the diagnostic is about (e.g. ``{"dataset": "raw"}``), for quick fixes and tools
+    #: that must not parse the message; JSON-ready values.
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def code(self) -> str:

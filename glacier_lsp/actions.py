@@ -2,8 +2,10 @@
 
 Quick fixes: "did you mean" for unknown names (GLC012), a stub producer for a missing producer
 (GLC002), adding an orphan task to a pipeline (GLC009), and a ``# glacier: ignore[...]`` comment
-for any diagnostic. Edits are built from the model's spans and the analyzer's references; the
-only text inspected is the line being edited (imports are added after the last import line).
+for any diagnostic. What a fix is about (the suggestion, the dataset, the task) comes from the
+data the finding carries (``Diagnostic.data``), never from its message. Edits are built from the
+model's spans and the analyzer's references; the only text inspected is the line being edited
+(imports are added after the last import line).
 """
 
 from __future__ import annotations
@@ -15,17 +17,16 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from glacier.analysis import AnalysisResult
-from glacier.model import PipelineInfo, Project, Span, TaskInfo
+from glacier.model import PipelineInfo, Project, Span
 from glacier.rules import MISSING_PRODUCER, ORPHAN_TASK, UNKNOWN_NAME
-from glacier_lsp.convert import LineIndex, contains, path_key
+from glacier_lsp.convert import LineIndex, contains, finding_data, path_key
 from glacier_lsp.features import consumers, pipeline_elements, pipeline_key
 
 if TYPE_CHECKING:
     from glacier_lsp.state import AnalysisState
 
-_QUOTED = re.compile(r"`([^`]+)`")
-_SUGGESTION = re.compile(r"did you mean `([^`]+)`")
-_IGNORE = re.compile(r"#\s*glacier:\s*ignore(?:\[([^\]]*)\])?")
+#: As the analyzer reads suppression comments: case-insensitive.
+_IGNORE = re.compile(r"#\s*glacier:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 _IMPORT = re.compile(r"^(?:from\s+\S+\s+import\b|import\s)")
 Edits = list[tuple[Span, str]]
 
@@ -76,16 +77,18 @@ def _range_span(path: str, lines: LineIndex, range_: types.Range) -> Span:
 def did_you_mean(
     project: Project, path: str, lines: LineIndex, diagnostic: types.Diagnostic
 ) -> list[tuple[str, Edits]]:
-    suggestion = _SUGGESTION.search(diagnostic.message)
-    if suggestion:
-        names = [suggestion.group(1)]
-    else:
-        span = _range_span(path, lines, diagnostic.range)
-        unknown = lines.line(span.line - 1)[span.column - 1 : span.end_column - 1]
+    data = finding_data(diagnostic)
+    suggestion = data.get("suggestion")
+    unknown = data.get("name")
+    if isinstance(suggestion, str) and suggestion:
+        names = [suggestion]
+    elif isinstance(unknown, str) and unknown:
         known = [d.variable for d in project.datasets if d.variable] + [
             t.name for t in project.tasks
         ]
         names = difflib.get_close_matches(unknown, known, n=3)
+    else:
+        return []
     span = _range_span(path, lines, diagnostic.range)
     return [(f"Replace with `{name}`", [(span, name)]) for name in names]
 
@@ -100,9 +103,9 @@ def stub_producer(
     lines: LineIndex,
     diagnostic: types.Diagnostic,
 ) -> list[tuple[str, Edits]]:
-    quoted = _QUOTED.findall(diagnostic.message)
+    wanted = finding_data(diagnostic).get("dataset")
     project = result.project
-    dataset = project.dataset(quoted[0]) if quoted else None
+    dataset = project.dataset(wanted) if isinstance(wanted, str) else None
     line, column = lines.point(diagnostic.range.start)
     pipeline = _pipeline_at(project, path, line, column)
     if dataset is None or not dataset.variable or pipeline is None or pipeline.span is None:
@@ -164,8 +167,8 @@ def add_to_pipeline(
     lines: LineIndex,
     diagnostic: types.Diagnostic,
 ) -> list[tuple[str, Edits]]:
-    line, _ = lines.point(diagnostic.range.start)
-    task = _task_on_line(result.project, path, line)
+    task_id = finding_data(diagnostic).get("task_id")
+    task = result.project.task(task_id) if isinstance(task_id, str) else None
     if task is None:
         return []
     fixes: list[tuple[str, Edits]] = []
@@ -180,20 +183,6 @@ def add_to_pipeline(
             edits += _imports(state.lines(target), target, [(task.module, task.name)])
         fixes.append((f"Add `{task.name}` to pipeline `{pipeline_key(pipeline)}`", edits))
     return fixes
-
-
-def _task_on_line(project: Project, path: str, line: int) -> TaskInfo | None:
-    key = path_key(path)
-    return next(
-        (
-            t
-            for t in project.tasks
-            if t.span
-            and path_key(t.span.filename) == key
-            and t.span.line <= line <= t.span.end_line
-        ),
-        None,
-    )
 
 
 # --- suppression ---------------------------------------------------------------------------

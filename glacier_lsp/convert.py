@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote, unquote, urlparse
 
 from lsprotocol import types
@@ -179,5 +180,15 @@ def to_lsp_diagnostic(
             for uri, range_, text in related
         ]
         or None,
-        data={"name": rule.name},
+        data={"name": rule.name, "finding": dict(diagnostic.data)},
     )
+
+
+def finding_data(diagnostic: types.Diagnostic) -> dict[str, Any]:
+    """What the Glacier diagnostic is about, as `to_lsp_diagnostic` put it in ``data``.
+
+    Empty when the client did not send the data back.
+    """
+    data = diagnostic.data
+    finding = data.get("finding") if isinstance(data, dict) else None
+    return finding if isinstance(finding, dict) else {}

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import traceback
 import uuid
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
+from glacier.analysis.engine import ISSUES_URL, InternalError
 from glacier_lsp import actions, features, graph_request, settings
 from glacier_lsp.convert import LineIndex, path_to_uri, uri_to_path
 from glacier_lsp.state import AnalysisState, OpenDocument, Snapshot
@@ -35,10 +35,11 @@ CLIENT_TIMEOUT = 10.0
 
 
 def _version() -> str:
-    try:
-        return version("glacier")
-    except PackageNotFoundError:
-        return "0"
+    # The package's own version: the distribution is named glacier-pipelines, and a
+    # distribution called glacier may be another project.
+    from glacier import __version__
+
+    return __version__
 
 
 class GlacierProtocol(LanguageServerProtocol):
@@ -67,10 +68,14 @@ class GlacierLanguageServer(LanguageServer):
         self.init_settings: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
         self.failures_logged: set[str] = set()
+        #: Invalid settings (``[tool.glacier]`` or the editor's) shown once each, visibly.
+        self.warn_settings = settings.WarnOnce(self.show_warning)
+        #: An analysis failed and the user was told; reset by the next good analysis.
+        self.failure_shown = False
         #: Set once ``initialized`` has created `state`.
         self.started = asyncio.Event()
 
-    # --- errors and logging: never a pop-up ----------------------------------------------------
+    # --- errors and logging: a pop-up only when an analysis fails ---------------------------------
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
@@ -78,6 +83,38 @@ class GlacierLanguageServer(LanguageServer):
             f"Internal error ({getattr(source, '__name__', source)}): {detail}",
             types.MessageType.Error,
         )
+
+    def analysis_failed(self, error: Exception) -> None:
+        """Glacier failed on the workspace: log the traceback, tell the user once, and keep
+        serving the last good analysis."""
+        self.report_server_error(error, "analysis")
+        if self.failure_shown:
+            return
+        self.failure_shown = True
+        text = (
+            str(error)
+            if isinstance(error, InternalError)
+            else (
+                f"internal error: {type(error).__name__}: {error}. This is a bug in Glacier; "
+                f"please report it at {ISSUES_URL} with the traceback from the output log."
+            )
+        )
+        try:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    types.MessageType.Error,
+                    f"Glacier: {text} Diagnostics show the last successful analysis.",
+                )
+            )
+        except Exception:
+            logger.debug("could not show a message", exc_info=True)
+
+    def show_warning(self, message: str) -> None:
+        """A ``window/showMessage`` warning (invalid settings: skipped, but the user must know)."""
+        try:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
+        except Exception:
+            logger.debug("could not show a message", exc_info=True)
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         logger.log(logging.ERROR if kind == types.MessageType.Error else logging.INFO, message)
@@ -90,10 +127,11 @@ class GlacierLanguageServer(LanguageServer):
 
     async def on_analysis(self, snapshot: Snapshot, changed: dict[str, str]) -> None:
         """Publish (push) or ask for a re-pull (pull) after an analysis changed diagnostics."""
+        self.failure_shown = False
         for failure in snapshot.result.failures:
             if failure not in self.failures_logged:
-                self.failures_logged.add(failure)
                 self.log(f"Glacier could not analyse: {failure}", types.MessageType.Warning)
+        self.failures_logged = set(snapshot.result.failures)  # bounded by the current ones
         if self.pull:
             if changed and self.refresh_support:
                 self.workspace_diagnostic_refresh(None)
@@ -125,10 +163,11 @@ class GlacierLanguageServer(LanguageServer):
         root = self.root()
         self.state = state = AnalysisState(
             root,
-            settings.build(root, self.client_settings, self.log),
+            settings.build(root, self.client_settings, self.log, warn=self.warn_settings),
             self.workspace.position_encoding or types.PositionEncodingKind.Utf16,
             self.on_analysis,
-            lambda error: self.report_server_error(error, "analysis"),
+            self.analysis_failed,
+            manage_gc=True,
         )
         self.started.set()
         for uri in list(self.workspace.text_documents):  # opened before the state existed
@@ -137,7 +176,8 @@ class GlacierLanguageServer(LanguageServer):
         if configured:
             self.client_settings = configured
             await state.run(
-                state.workspace.update_settings, settings.build(root, configured, self.log)
+                state.workspace.update_settings,
+                settings.build(root, configured, self.log, warn=self.warn_settings),
             )
         await self.watch_files()
         await self.index(state)
@@ -214,7 +254,9 @@ class GlacierLanguageServer(LanguageServer):
             configured = await self.fetch_configuration()
         self.client_settings = configured or self.init_settings
         await self.state.update_settings(
-            settings.build(self.state.root, self.client_settings, self.log)
+            settings.build(
+                self.state.root, self.client_settings, self.log, warn=self.warn_settings
+            )
         )
 
     # --- documents -----------------------------------------------------------------------------

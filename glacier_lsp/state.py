@@ -9,6 +9,7 @@ restarts one timer, and only the latest snapshot of the open documents is analys
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import os
@@ -30,6 +31,9 @@ from glacier_lsp.convert import LineIndex, path_key, path_to_uri, to_lsp_diagnos
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: Analyses between two re-freezes of the heap (see `HeapPolicy`).
+REFREEZE_EVERY = 200
+
 #: Seconds between the last edit and the analysis; ``GLACIER_LSP_DEBOUNCE`` overrides it.
 DEFAULT_DEBOUNCE = 0.25
 
@@ -40,6 +44,33 @@ def debounce_from_env() -> float:
         return max(0.0, float(os.environ.get("GLACIER_LSP_DEBOUNCE", DEFAULT_DEBOUNCE)))
     except ValueError:
         return DEFAULT_DEBOUNCE
+
+
+class HeapPolicy:
+    """The server's heap is mostly the workspace's long-lived facts; a full collection that
+    rescans them costs more than an analysis. After indexing, and again every
+    `REFREEZE_EVERY` analyses, collect everything once and freeze what survives, so the
+    collector only scans what came since. Unfreezing first lets frozen objects that have
+    become garbage (a deleted file's facts) go, so the heap stays bounded. Only the server
+    process uses this (it owns the process), from its event loop thread, between analyses.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.analyses = 0
+
+    def refreeze(self) -> None:
+        if not self.enabled:
+            return
+        self.analyses = 0
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+    def analysed(self) -> None:
+        self.analyses += 1
+        if self.analyses >= REFREEZE_EVERY:
+            self.refreeze()
 
 
 @dataclass
@@ -86,8 +117,10 @@ class AnalysisState:
         listener: Listener,
         on_error: Callable[[Exception], None],
         debounce: float | None = None,
+        manage_gc: bool = False,
     ) -> None:
         self.root = root
+        self.heap = HeapPolicy(manage_gc)
         self.encoding = encoding
         self.debounce = debounce_from_env() if debounce is None else debounce
         self.listener = listener
@@ -118,9 +151,13 @@ class AnalysisState:
             loop.call_soon_threadsafe(progress, done, total)
 
         try:
-            await self.run(self.workspace.index, report)
+            try:
+                await self.run(self.workspace.index, report)
+            except Exception as error:  # noqa: BLE001 - reported; edits and saves try again
+                self.on_error(error)
             self._can_analyze = True
             await self.analyze(force=True)
+            self.heap.refreeze()
         finally:
             self._can_analyze = True
             self.indexed.set()  # requests stop waiting, even if indexing failed
@@ -154,7 +191,8 @@ class AnalysisState:
 
     async def update_settings(self, settings: Settings) -> None:
         await self.run(self.workspace.update_settings, settings)
-        await self.analyze(force=True)
+        await self.analyze(force=True)  # re-indexes
+        self.heap.refreeze()
 
     # --- debounce ------------------------------------------------------------------------------
 
@@ -207,7 +245,12 @@ class AnalysisState:
                 return  # an earlier analysis took these changes already
             changes, self._dirty = self._dirty, {}
             started = time.perf_counter()
-            result = await self.run(self._apply_and_analyze, changes)
+            try:
+                result = await self.run(self._apply_and_analyze, changes)
+            except Exception as error:  # noqa: BLE001 - the last good snapshot stays served
+                # The workspace holds the changes already; the next edit analyses them again.
+                self.on_error(error)
+                return
             if self._dirty:
                 return  # newer edits arrived meanwhile: their analysis publishes instead
             analysed = time.perf_counter()
@@ -215,7 +258,9 @@ class AnalysisState:
             snapshot = self._snapshot(result)
             self.snapshot = snapshot
             changed = _changed(previous, snapshot)
+            self._forget_texts(result)
         await self.listener(snapshot, changed)
+        self.heap.analysed()
         logger.info(
             "analysed %d change(s): analyzer %.1f ms, conversion and publishing %.1f ms",
             len(changes),
@@ -256,6 +301,15 @@ class AnalysisState:
             return cached[1]
         except OSError:
             return LineIndex("", self.encoding)
+
+    def _forget_texts(self, result: AnalysisResult) -> None:
+        """Drop the lines kept for files that are neither open nor in the workspace any more
+        (deleted, renamed), so long sessions do not grow."""
+        if len(self._texts) <= len(self.documents):
+            return
+        known = {path_key(str(path)) for path in result.files}
+        for key in [k for k in self._texts if k not in known and k not in self.documents]:
+            del self._texts[key]
 
     def uri(self, path: str) -> str:
         """The URI to send for ``path``: the editor's own spelling when the file is open."""

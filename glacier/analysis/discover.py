@@ -32,6 +32,7 @@ SKIP_DIRS = frozenset(
         ".pytest_cache",
         ".ruff_cache",
         ".glacier_cache",
+        ".glacier",  # the run engine's records and cache: never read by the static tools
         ".eggs",
         "__pypackages__",
         "site-packages",
@@ -77,6 +78,32 @@ def discover(paths: Sequence[str | Path], settings: Settings) -> tuple[list[str]
         else:
             problems.append(f"{given}: no such file or directory")
     return sorted(found), problems
+
+
+def discoverable(path: str, settings: Settings) -> bool:
+    """Whether searching the project root would find ``path`` (cheap: no directory walk)."""
+    if not path.endswith(".py"):
+        return False
+    root = settings.root
+    relative = _relative(path, root)
+    parts = relative.split("/")
+    if relative.startswith("../") or any(
+        part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1]
+    ):
+        return False
+    directory = os.path.dirname(path)
+    while len(directory) > len(str(root)):
+        if os.path.exists(os.path.join(directory, "pyvenv.cfg")):
+            return False
+        directory = os.path.dirname(directory)
+    name = parts[-1]
+    if settings.include and not _matches(relative, name, settings.include):
+        return False
+    folders = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    return not (
+        settings.exclude
+        and any(_matches(f, f.rpartition("/")[2], settings.exclude) for f in [*folders, relative])
+    )
 
 
 def _walk(top: str, settings: Settings) -> Iterator[str]:
@@ -154,3 +181,29 @@ class ModuleNamer:
             if not name:
                 break
         return ModuleName(".".join(parts) or stem, is_package)
+
+
+def package_top(path: str | Path) -> Path:
+    """The directory above the outermost package holding ``path`` (``path``'s own folder if none).
+
+    That directory is where Python would have to start for the file's module name to be
+    the one derived from its ``__init__.py`` files.
+    """
+    directory = Path(normalize(path))
+    if not directory.is_dir():
+        directory = directory.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def find_project_root(paths: Sequence[str | Path], settings: Settings) -> Path:
+    """The root of the project that ``paths`` belong to.
+
+    The folder of the ``pyproject.toml`` the settings came from (or of ``--config``); without
+    one, the folder above the outermost package holding the first path, so that imports
+    between its modules resolve as they would when run from there.
+    """
+    if settings.config_file is not None:
+        return settings.root
+    return package_top(paths[0]) if paths else settings.root

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from glacier.analysis.cache import FactsCache, content_key
-from glacier.analysis.discover import ModuleNamer, discover
+from glacier.analysis.discover import ModuleNamer, discover, discoverable
 from glacier.analysis.extract import ChunkMemo, DecodeError, decode, extract, light_facts
 from glacier.analysis.facts import FileFacts
 from glacier.analysis.resolve import (
@@ -35,6 +36,66 @@ from glacier.rules import DYNAMIC_CONSTRUCT, SYNTAX_ERROR
 MAX_BYTES = 8_000_000
 #: Parse in a process pool from this many files on (when there are several cores).
 POOL_THRESHOLD = 16
+
+
+#: Where internal errors are reported.
+ISSUES_URL = "https://github.com/glacier-dev/glacier/issues"
+
+
+class InternalError(Exception):
+    """Glacier itself failed while analysing (a bug, never the user's code): callers must not
+    treat the analysis as clean. ``str()`` is the one message to show."""
+
+    def __init__(self, what: str, path: str | None, cause: BaseException) -> None:
+        self.what = what
+        self.path = path
+        self.cause = cause
+        where = f" (in {path})" if path else ""
+        super().__init__(
+            f"internal error while {what}{where}: {type(cause).__name__}: {cause}. "
+            f"This is a bug in Glacier, not in your code; please report it at {ISSUES_URL} "
+            "with `glacier --version`, the command and, if you can, the file named here "
+            "(GLACIER_STRICT=1 shows the traceback)."
+        )
+
+
+def _failing_module(error: BaseException) -> str | None:
+    """The file whose statements the resolver was interpreting when ``error`` was raised."""
+    found = None
+    for frame, _line in traceback.walk_tb(error.__traceback__):
+        source = frame.f_locals.get("source") if frame.f_code.co_name == "execute" else None
+        if isinstance(source, ModuleSource):
+            found = source.path  # innermost wins: the module being imported
+    return found
+
+
+def start_method() -> str:
+    """How to start the parsing pool's processes on this platform and in this process."""
+    methods = multiprocessing.get_all_start_methods()
+    # Forking a process that runs other threads (the language server does) can deadlock
+    # the child on a lock held by another thread; then use a fork server, else spawn
+    # (the only method on Windows).
+    if threading.active_count() == 1 and "fork" in methods:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _parse_in_pool(datas: list[bytes], sizes: list[int]) -> list[FileFacts | str] | None:
+    """Extract in worker processes, largest files first; ``None`` when no pool can start."""
+    workers = min(os.cpu_count() or 1, 8, len(datas))
+    order = sorted(range(len(datas)), key=lambda i: -sizes[i])
+    try:
+        context = multiprocessing.get_context(start_method())
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = list(pool.map(_extract_job, [datas[i] for i in order], chunksize=1))
+    except (OSError, RuntimeError, ValueError, ImportError, BrokenProcessPool):
+        if strict():
+            raise
+        return None  # no processes here (sandbox, frozen app, spawn without a main guard)
+    results: list[FileFacts | str] = [done[0]] * len(datas)
+    for position, index in enumerate(order):
+        results[index] = done[position]
+    return results
 
 
 def strict() -> bool:
@@ -112,6 +173,8 @@ class _Engine:
         self.entries: dict[str, FileEntry] = {}
         self.last_good: dict[str, FileFacts] = {}
         self.failures: dict[str, str] = {}
+        #: Paths in `failures` because Glacier itself failed on them (not the file).
+        self.internal: set[str] = set()
         #: Per-file memo of parsed statements (the language server's incremental path).
         self.memos: dict[str, ChunkMemo] | None = None
         self._outputs: dict[str, ModuleOutput] = {}
@@ -127,15 +190,15 @@ class _Engine:
                 with open(path, "rb") as handle:
                     data = handle.read()
             except FileNotFoundError:
-                self.entries.pop(path, None)
-                self.failures.pop(path, None)
+                self.forget(path)
                 return
             except (OSError, RuntimeError) as error:
-                self.entries.pop(path, None)
+                self.forget(path)
                 reason = getattr(error, "strerror", None) or str(error)
                 self.failures[path] = f"{path}: cannot read the file: {reason}"
                 return
         self.failures.pop(path, None)
+        self.internal.discard(path)
         key = content_key(data)
         existing = self.entries.get(path)
         if existing is not None and existing.key == key:
@@ -144,6 +207,15 @@ class _Engine:
         entry = FileEntry(path, key, len(data), light)
         entry.data = data
         self.entries[path] = entry
+
+    def forget(self, path: str) -> None:
+        """Drop everything known about ``path`` (deleted, or no longer discovered)."""
+        self.entries.pop(path, None)
+        self.failures.pop(path, None)
+        self.internal.discard(path)
+        self.last_good.pop(path, None)
+        if self.memos is not None:
+            self.memos.pop(path, None)
 
     def select(self) -> tuple[dict[str, tuple[str, bool]], set[str]]:
         """Module names, and the paths that need a full parse (cheap fixpoint)."""
@@ -175,7 +247,9 @@ class _Engine:
                 if path in needed_paths:
                     continue
                 module, is_package = names[path]
-                if _imports_needed(entry, module, is_package, needed_modules):
+                # Importing a needed module runs its packages' __init__ first.
+                runs_first = is_package and any(n.startswith(module + ".") for n in needed_modules)
+                if runs_first or _imports_needed(entry, module, is_package, needed_modules):
                     needed_paths.add(path)
                     needed_modules.add(module)
                     changed = True
@@ -197,18 +271,11 @@ class _Engine:
         results: list[FileFacts | str]
         memos = self.memos
         first_time = memos is None or not any(e.path in memos for e in todo)
+        pooled = None
         if len(todo) >= POOL_THRESHOLD and (os.cpu_count() or 1) > 1 and first_time:
-            workers = min(os.cpu_count() or 1, 8, len(todo))
-            order = sorted(range(len(todo)), key=lambda i: -todo[i].size)
-            # Forking a process that runs other threads (the language server does) can
-            # deadlock the child on a lock held by another thread; then use a fork server.
-            method = "fork" if threading.active_count() == 1 else "forkserver"
-            context = multiprocessing.get_context(method)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                done = list(pool.map(_extract_job, [datas[i] for i in order], chunksize=1))
-            results = [done[0]] * len(todo)
-            for position, index in enumerate(order):
-                results[index] = done[position]
+            pooled = _parse_in_pool(datas, [e.size for e in todo])
+        if pooled is not None:
+            results = pooled
         elif memos is not None:
             results = [
                 _extract_job(d, memos.setdefault(e.path, ChunkMemo()))
@@ -219,6 +286,7 @@ class _Engine:
         for entry, result in zip(todo, results, strict=False):
             if isinstance(result, str):
                 self.failures[entry.path] = f"{entry.path}: internal error: {result}"
+                self.internal.add(entry.path)
                 entry.full = FileFacts()
                 continue
             entry.full = result
@@ -280,6 +348,7 @@ class _Engine:
                 module = _fallback_name(path, self.settings.root)
             taken[module] = path
             modules.append(ModuleSource(module, path, facts, is_package))
+        stage = "resolving the project"
         try:
             previous = None
             if self.memos is not None:
@@ -291,14 +360,15 @@ class _Engine:
             if self.memos is not None:
                 self._outputs = resolution.outputs
             findings.extend(resolution.findings)
+            stage = "checking the project"
             findings.extend(project_findings(resolution, self._findings_memo))
             if self.settings.target is not None:
                 findings.extend(_target_findings(resolution, self.settings.target))
         except Exception as error:
             if strict():
                 raise
-            self.failures["<project>"] = f"internal error while resolving the project: {error!r}"
-            resolution = Resolution({}, {}, [], [], [])
+            # Never an empty result: that would pass as a clean project.
+            raise InternalError(stage, _failing_module(error), error) from error
         diagnostics = report(findings, self.settings, suppressions)
         return AnalysisResult(
             project=self._project(resolution),
@@ -306,6 +376,9 @@ class _Engine:
             references=tuple(resolution.references),
             files=tuple(Path(p) for p in sorted(self.entries)),
             failures=tuple(self.failures[k] for k in sorted(self.failures)),
+            internal_errors=tuple(
+                self.failures[k] for k in sorted(self.internal & self.failures.keys())
+            ),
             imports={
                 output.source.path: tuple(
                     resolution.outputs[dep].source.path
@@ -396,7 +469,10 @@ def analyze_paths(
         paths: files and directories (directories are searched, skipping virtual
             environments, build output and caches, honouring include/exclude).
         settings: defaults to `load_settings` from the first path.
-        cache: use ``.glacier_cache/`` at the project root.
+        cache: use the per-user cache (`glacier.analysis.cache`; never the project's files).
+
+    Raises:
+        InternalError: when Glacier itself fails on the project; never an empty result.
     """
     paths = list(paths) or [Path.cwd()]
     if settings is None:
@@ -450,7 +526,7 @@ class Workspace:
         known = set(files) | set(self._overlays)
         for path in list(self._engine.entries):
             if path not in known:
-                del self._engine.entries[path]
+                self._engine.forget(path)
         total = len(known)
         for number, path in enumerate(sorted(known), start=1):
             self._load(path)
@@ -460,8 +536,6 @@ class Workspace:
         self._engine.parse(needed)
         self._dirty.clear()
         self._rediscover = False
-        gc.collect()
-        gc.freeze()  # what indexing built lives as long as the workspace: never scan it again
 
     def _load(self, path: str) -> None:
         overlay = self._overlays.get(path)
@@ -487,22 +561,25 @@ class Workspace:
         self._rediscover = True
 
     def analyze(self) -> AnalysisResult:
-        """Re-extract changed files only, then resolve and check the whole workspace."""
-        # An edit allocates a burst of short-lived objects; a full collection over the
-        # workspace's long-lived facts would cost more than the analysis itself.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            if self._rediscover:
-                self.index()
-            for path in sorted(self._dirty):
-                if path.endswith(".py") or path in self._engine.entries:
-                    self._load(path)
-            self._dirty.clear()
-            return self._engine.analyze()
-        finally:
-            if enabled:
-                gc.enable()
+        """Re-extract changed files only, then resolve and check the whole workspace.
+
+        Raises:
+            InternalError: when Glacier fails on the project (the previous result stands).
+        """
+        # The garbage collector is left alone: it is process-wide state, and freezing or
+        # pausing it from here made long editor sessions grow.
+        if self._rediscover:
+            self.index()
+        for path in sorted(self._dirty):
+            if path in self._engine.entries or path in self._overlays or self._wanted(path):
+                self._load(path)
+        self._dirty.clear()
+        return self._engine.analyze()
+
+    def _wanted(self, path: str) -> bool:
+        """Whether discovery would analyse ``path`` (a file the editor's watcher reported):
+        not in a skipped folder such as ``.venv`` or ``.glacier``, not excluded."""
+        return discoverable(path, self.settings)
 
 
-__all__ = ["AnalysisResult", "Reference", "Workspace", "analyze_paths"]
+__all__ = ["AnalysisResult", "InternalError", "Reference", "Workspace", "analyze_paths"]

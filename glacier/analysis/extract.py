@@ -89,6 +89,9 @@ def decode(data: bytes) -> str:
         raise DecodeError(f"cannot decode the file as {encoding}: {error}") from None
 
 
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
 def scan_imports(data: bytes) -> tuple[tuple[int, str], ...]:
     """Modules a file imports, found by a regular expression (no parse)."""
     found: list[tuple[int, str]] = []
@@ -139,12 +142,25 @@ def extract(text: str, data: bytes | None = None, memo: ChunkMemo | None = None)
     except SyntaxError as error:
         line = error.lineno or 1
         column = max(error.offset or 1, 1)
-        return _with(base, syntax_error=(error.msg, (line, column, line, column + 1)))
+        return _unparsed(base, text, (error.msg, (line, column, line, column + 1)))
     except (RecursionError, MemoryError):
-        return _with(base, syntax_error=("expressions are nested too deeply", NO_POS))
+        return _unparsed(base, text, ("expressions are nested too deeply", NO_POS))
     except ValueError as error:  # e.g. null bytes
-        return _with(base, syntax_error=(str(error), NO_POS))
-    return _with(base, **_extract_chunks(text, tree, memo if memo is not None else ChunkMemo()))
+        return _unparsed(base, text, (str(error), NO_POS))
+    chunks = _extract_chunks(text, tree, memo if memo is not None else ChunkMemo())
+    if "syntax_error" in chunks:
+        return _unparsed(base, text, chunks["syntax_error"])
+    return _with(base, **chunks)
+
+
+def _unparsed(base: FileFacts, text: str, error: tuple[str, Pos]) -> FileFacts:
+    """A file that does not parse: its error, and the names it may use elsewhere."""
+    return _with(base, syntax_error=error, identifiers=identifiers(text))
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """Every identifier-like word of ``text`` (comments and strings included: a superset)."""
+    return frozenset(_IDENTIFIER.findall(text))
 
 
 @dataclass

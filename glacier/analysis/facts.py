@@ -221,3 +221,6 @@ class FileFacts:
     imports: tuple[tuple[int, str], ...] = ()
     #: The file mentions ``glacier`` somewhere.
     mentions_glacier: bool = False
+    #: For a file that does not parse: every identifier in its text, i.e. what it may use
+    #: (``None``: not known, so it may use anything).
+    identifiers: frozenset[str] | None = None

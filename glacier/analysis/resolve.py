@@ -138,9 +138,23 @@ class VPipeline:
     index: int
 
 
+@dataclass(frozen=True)
+class VUnknown:
+    """Something from a module that does not parse: it may be anything, so nothing is claimed."""
+
+    #: The module it comes from.
+    module: str
+
+
 Value = (
-    VModule | VSym | VDataset | VTask | VStorage | VCompute | VSeq | VConst | VOpaque | VMissing
-) | VPipeline
+    (VModule | VSym | VDataset | VTask | VStorage | VCompute | VSeq | VConst | VOpaque | VMissing)
+    | VPipeline
+    | VUnknown
+)
+
+#: The key under which an env records a ``from M import *`` of a module that does not parse:
+#: any name not bound otherwise may come from there.
+_STAR_UNKNOWN = "*"
 
 
 class _SourceText:
@@ -196,6 +210,8 @@ class TaskState:
     output: str | None = None
     pending: bool = False
     finalizing: bool = False
+    #: Modules that do not parse, from which part of the signature comes.
+    unknown: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -209,6 +225,9 @@ class PipelineState:
     #: Part of the task list could not be resolved, so the graph may be incomplete.
     incomplete: bool
     element_spans: tuple[Span, ...] = ()
+    #: Modules that do not parse, on which part of the pipeline depends (its graph may
+    #: lack tasks and inputs from there).
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass
@@ -248,6 +267,11 @@ def is_glacier_module(name: str) -> bool:
     return name == "glacier" or name.startswith("glacier.")
 
 
+def does_not_parse(source: ModuleSource) -> bool:
+    """The module has a syntax error and no earlier facts stand in for it."""
+    return source.facts.syntax_error is not None and not source.facts.statements
+
+
 class Resolver:
     """Interprets every module's statements once."""
 
@@ -279,6 +303,10 @@ class Resolver:
     def run(self) -> Resolution:
         for name in sorted(self.modules):
             self.execute(name)
+        for name, source in sorted(self.modules.items()):
+            if does_not_parse(source):
+                # Nothing of it runs, but what it imports is what it may use.
+                self.edges.extend((name, target) for target in self.scanned_imports(source))
         for task in list(self.tasks.values()):
             if task.pending:
                 self.finalize(task)
@@ -327,6 +355,22 @@ class Resolver:
             self.running.pop()
         self.done.add(name)
         return env
+
+    def scanned_imports(self, source: ModuleSource) -> Iterator[str]:
+        """The project modules a file's import lines name (found without parsing)."""
+        package = source.name if source.is_package else source.name.rpartition(".")[0]
+        for level, dotted in source.facts.imports:
+            if level:
+                parts = package.split(".") if package else []
+                if level - 1 > len(parts):
+                    continue
+                base = parts[: len(parts) - (level - 1)]
+                dotted = ".".join([*base, dotted] if dotted else base)
+            parts = dotted.split(".")
+            for end in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:end])
+                if prefix in self.modules:
+                    yield prefix
 
     def restore(self, name: str, source: ModuleSource) -> bool:
         """Reuse the previous output of an unchanged module whose imports are unchanged."""
@@ -516,6 +560,8 @@ class Resolver:
         if source is None or source.facts.skipped:
             return {}
         env = self.execute(module)
+        if does_not_parse(source):
+            return {_STAR_UNKNOWN: VUnknown(module)}
         names = source.facts.all_names
         if names is not None:
             return {n: env[n] for n in names if n in env}
@@ -537,7 +583,11 @@ class Resolver:
             return env[name]
         if f"{module}.{name}" in self.modules:
             return VModule(f"{module}.{name}")
-        return VMissing(name, tuple(env))
+        if does_not_parse(source):
+            return VUnknown(module)
+        if _STAR_UNKNOWN in env:
+            return env[_STAR_UNKNOWN]
+        return VMissing(name, tuple(n for n in env if n != _STAR_UNKNOWN))
 
     # -- expressions -----------------------------------------------------------------
 
@@ -547,7 +597,9 @@ class Resolver:
                 return env[expr.name]
             if expr.name in _BUILTINS:
                 return VOpaque(f"`{expr.name}`")
-            return VMissing(expr.name, tuple(env))
+            if _STAR_UNKNOWN in env:
+                return env[_STAR_UNKNOWN]
+            return VMissing(expr.name, tuple(n for n in env if n != _STAR_UNKNOWN))
         if isinstance(expr, EAttr):
             base = self.evaluate(expr.value, env)
             if isinstance(base, VModule):
@@ -560,6 +612,8 @@ class Resolver:
                 return value
             if isinstance(base, VMissing):
                 return VMissing(expr_text(expr), ())
+            if isinstance(base, VUnknown):
+                return base
             dynamic = isinstance(base, VOpaque) and base.dynamic
             return VOpaque(f"`{expr_text(expr)}`", dynamic)
         if isinstance(expr, ECall):
@@ -586,6 +640,8 @@ class Resolver:
         for argument in (*expr.args, *(value for _, value in expr.kwargs)):
             if isinstance(argument, ECall):
                 self.evaluate(argument, env)  # a Dataset(...) inside still declares it
+        if isinstance(func, VUnknown):
+            return func
         return VOpaque(f"`{expr_text(expr)}`", True)
 
     def literal(self, expr: Expr) -> tuple[bool, Any]:
@@ -614,6 +670,8 @@ class Resolver:
             if isinstance(value, VStorage):
                 has_storage = True
                 storage = value.data or {"kind": value.kind}
+            elif isinstance(value, VUnknown):
+                has_storage = True  # it may be stored: never claim a producer is missing
             elif not (isinstance(value, VConst) and value.value is None):
                 self.dynamic(
                     storage_expr.pos,
@@ -719,17 +777,19 @@ class Resolver:
         compute_expr: Expr | None = None
         option_exprs: dict[str, Expr] = {}
         is_task = False
+        unknown: VUnknown | None = None
         for decorator in statement.decorators:
-            if isinstance(decorator, ECall):
-                func = self.evaluate(decorator.func, env)
-                if func == VSym("task"):
-                    is_task = True
+            func = self.evaluate(decorator.func if isinstance(decorator, ECall) else decorator, env)
+            if func == VSym("task"):
+                is_task = True
+                if isinstance(decorator, ECall):
                     compute_expr = dict(decorator.kwargs).get("compute")
                     option_exprs = {k: v for k, v in decorator.kwargs if k != "compute"}
-            elif self.evaluate(decorator, env) == VSym("task"):
-                is_task = True
+            elif isinstance(func, VUnknown):
+                unknown = func
         if not is_task:
-            env[statement.name] = VOpaque(f"`{statement.name}`")
+            # A decorator from a module that does not parse might make it a task.
+            env[statement.name] = unknown or VOpaque(f"`{statement.name}`")
             return
         module = self.current
         task_id = f"{module.name}.{statement.name}"
@@ -752,7 +812,7 @@ class Resolver:
             value = self.evaluate(compute_expr, env)
             if isinstance(value, VCompute):
                 compute = value.data
-            elif isinstance(value, VConst) and value.value is None:
+            elif (isinstance(value, VConst) and value.value is None) or isinstance(value, VUnknown):
                 compute = None
             elif isinstance(value, VOpaque) and value.dynamic:
                 self.dynamic(
@@ -831,6 +891,7 @@ class Resolver:
         try:
             pending = False
             task.inputs = {}
+            task.unknown = set()
             for param in task.params:
                 if param.variadic:
                     continue
@@ -879,6 +940,9 @@ class Resolver:
                 return "pending"
             self.unknown(value, annotation.pos, task.name)
             return None
+        if isinstance(value, VUnknown):
+            task.unknown.add(value.module)
+            return None
         if isinstance(value, VDataset):
             self.reference(annotation.pos, value, role)
             return value.index
@@ -920,7 +984,13 @@ class Resolver:
         matches = difflib.get_close_matches(value.name, value.candidates, n=1)
         suggestion = f" (did you mean `{matches[0]}`?)" if matches else ""
         self.report(
-            Finding.of(UNKNOWN_NAME, self.span(pos), name=value.name, suggestion=suggestion)
+            Finding.of(
+                UNKNOWN_NAME,
+                self.span(pos),
+                name=value.name,
+                suggestion=suggestion,
+                data={"suggestion": matches[0] if matches else None},
+            )
         )
 
     # -- pipelines -------------------------------------------------------------------
@@ -939,6 +1009,7 @@ class Resolver:
             else:
                 self.dynamic(name_expr.pos, f"the pipeline name `{expr_text(name_expr)}`", "it")
         items: Sequence[tuple[Value, Expr]] = ()
+        unknown: set[str] = set()
         if expr.unpacked or tasks_expr is None:
             self.dynamic(expr.pos, "the arguments of this `Pipeline(...)`", "its task list")
             incomplete = True
@@ -946,6 +1017,8 @@ class Resolver:
             value = self.evaluate(tasks_expr, env)
             if isinstance(value, VSeq):
                 items = value.items
+            elif isinstance(value, VUnknown):
+                unknown.add(value.module)
             else:
                 self.dynamic(
                     tasks_expr.pos,
@@ -956,6 +1029,9 @@ class Resolver:
         members: list[str] = []
         spans: list[Span] = []
         for value, element in items:
+            if isinstance(value, VUnknown):
+                unknown.add(value.module)
+                continue
             member = self.element(value, element)
             if member is False:
                 incomplete = True
@@ -969,6 +1045,7 @@ class Resolver:
                 continue
             task = self.tasks[task_id]
             self.finalize(task)
+            unknown.update(task.unknown)
             used.update(task.inputs.values())
             if task.output is not None:
                 used.add(task.output)
@@ -982,8 +1059,27 @@ class Resolver:
         graph = build_pipeline_graph(list(nodes.values()), external)
         self.overlapping_storage(name, span, [self.datasets[i] for i in sorted(used)])
         state = PipelineState(
-            name, None, self.current.name, span, tuple(nodes), graph, incomplete, tuple(spans)
+            name,
+            None,
+            self.current.name,
+            span,
+            tuple(nodes),
+            graph,
+            incomplete,
+            tuple(spans),
+            tuple(sorted(unknown)),
         )
+        if unknown:
+            label = f"`{name}`" if name else "this pipeline"
+            modules = ", ".join(f"`{m}`" for m in sorted(unknown))
+            self.report(
+                Finding.of(
+                    DYNAMIC_CONSTRUCT,
+                    span,
+                    what=f"what {label} takes from {modules} (which does not parse)",
+                    skipped="looking for cycles, and for the producers of datasets named there",
+                )
+            )
         self.pipelines.append(state)
         self.bucket.pipelines.append(state)
         return VPipeline(len(self.pipelines) - 1)

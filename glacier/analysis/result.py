@@ -41,6 +41,8 @@ class AnalysisResult:
     failures: tuple[str, ...] = ()
     #: File -> the project files it imports (directly), as resolved.
     imports: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The failures that are Glacier's own errors (a bug): the result is incomplete.
+    internal_errors: tuple[str, ...] = ()
 
     def importers_of(self, paths: Iterable[str | Path]) -> set[str]:
         """``paths`` and every file that imports one of them, directly or not."""
@@ -56,6 +58,17 @@ class AnalysisResult:
                     affected.add(importer)
                     todo.append(importer)
         return affected
+
+    def imported_by(self, paths: Iterable[str | Path]) -> set[str]:
+        """``paths`` and every file they import, directly or not."""
+        reached = {normalize(p) for p in paths}
+        todo = list(reached)
+        while todo:
+            for imported in self.imports.get(todo.pop(), ()):
+                if imported not in reached:
+                    reached.add(imported)
+                    todo.append(imported)
+        return reached
 
     def diagnostics_for(self, path: Path) -> tuple[Diagnostic, ...]:
         """The diagnostics located in ``path``."""

@@ -23,7 +23,9 @@ from glacier.checks import (
 )
 from glacier.checks._context import PipelineContext
 from glacier.checks._finding import Finding
+from glacier.checks._unknown import Unknowns, UnknownUses
 from glacier.diagnostics import Diagnostic
+from glacier.rules import SYNTAX_ERROR
 
 if TYPE_CHECKING:
     from glacier.analysis.resolve import DatasetState, PipelineState, Resolution, TaskState
@@ -59,9 +61,14 @@ def project_findings(resolution: Resolution, memo: FindingsMemo | None = None) -
         found.extend(result)
 
     tasks = resolution.tasks
+    unknown = Unknowns(resolution)
     for pipeline in resolution.pipelines:
         members = [tasks[task_id] for task_id in pipeline.members]
-        cached([pipeline, *members], functools.partial(_pipeline_findings, pipeline, members))
+        produced = unknown.may_produce(pipeline.unknown) if pipeline.unknown else None
+        cached(
+            [pipeline, *members, produced],
+            functools.partial(_pipeline_findings, pipeline, members, produced),
+        )
     # Modules that never import each other are separate programs: judge each group alone.
     groups = resolution.components
     datasets_of: dict[int, list[DatasetState]] = {}
@@ -78,14 +85,16 @@ def project_findings(resolution: Resolution, memo: FindingsMemo | None = None) -
         for name, output in resolution.outputs.items()
         if output.hidden_pipelines
     }
+    unknown = Unknowns(resolution)
     for group in sorted(set(datasets_of) | set(tasks_of)):
         datasets = datasets_of.get(group, [])
         members = tasks_of.get(group, [])
         pipelines = pipelines_of.get(group, [])
+        maybe = unknown.for_group(group)
         cached(
-            [*datasets, None, *members, None, *pipelines, group in hidden],
+            [*datasets, None, *members, None, *pipelines, group in hidden, maybe],
             functools.partial(
-                _group_findings, resolution, datasets, members, pipelines, group in hidden
+                _group_findings, resolution, datasets, members, pipelines, group in hidden, maybe
             ),
         )
     if memo is not None:
@@ -94,16 +103,21 @@ def project_findings(resolution: Resolution, memo: FindingsMemo | None = None) -
     return found
 
 
-def _pipeline_findings(pipeline: PipelineState, members: list[TaskState]) -> Iterator[Finding]:
+def _pipeline_findings(
+    pipeline: PipelineState, members: list[TaskState], unknown_produce: frozenset[str] | None
+) -> Iterator[Finding]:
     context = PipelineContext(
         label=f"`{pipeline.name or pipeline.variable or 'pipeline'}`",
         span=pipeline.span,
         graph=pipeline.graph,
         names={task.id: task.name for task in members},
         spans={task.id: task.span for task in members},
-        incomplete=pipeline.incomplete,
+        # Taking tasks from a module whose words are not known: any dataset may come from there.
+        incomplete=pipeline.incomplete or (bool(pipeline.unknown) and unknown_produce is None),
+        unknown_produce=unknown_produce,
     )
-    yield from cycle.check(context)
+    if not pipeline.unknown:  # tasks from a module that does not parse may mask or add one
+        yield from cycle.check(context)
     yield from missing_producer.check(context)
     yield from duplicate_producer.check(context)
 
@@ -114,6 +128,7 @@ def _group_findings(
     members: list[TaskState],
     pipelines: list[PipelineState],
     hidden: bool,
+    unknown: UnknownUses | None = None,
 ) -> Iterator[Finding]:
     declarations = [(d.name, d.span) for d in datasets]
     yield from duplicate_dataset_name.check(declarations)
@@ -123,9 +138,16 @@ def _group_findings(
         used.update(everything[i].name for i in task.inputs.values())
         if task.output is not None:
             used.add(everything[task.output].name)
+    if unknown is not None:
+        # A module that does not parse may use what it names: neither unused nor orphan.
+        keys = {id(d): key for key, d in everything.items()}
+        maybe = unknown.objects
+        used.update(d.name for d in datasets if maybe is None or keys.get(id(d), "") in maybe)
+        members = [t for t in members if maybe is not None and t.id not in maybe]
     yield from unused_dataset.check(declarations, used)
     listed = {task_id for pipeline in pipelines for task_id in pipeline.members}
-    complete = bool(pipelines) and not hidden and not any(p.incomplete for p in pipelines)
+    some_pipeline = bool(pipelines) or (unknown is not None and unknown.pipelines)
+    complete = some_pipeline and not hidden and not any(p.incomplete for p in pipelines)
     yield from orphan_task.check(
         [(t.id, t.name, t.span) for t in members], listed, has_pipeline=complete
     )
@@ -158,7 +180,9 @@ def report(
                 settings.severity_of(code, finding.rule.severity),
                 finding.related,
                 finding.hint,
+                finding.data,
             )
         )
-    diagnostics.sort(key=Diagnostic.sort_key)  # tuples: cheap to compare
+    # Syntax errors first: what follows may be a consequence of them.
+    diagnostics.sort(key=lambda d: (d.rule is not SYNTAX_ERROR, d.sort_key()))
     return tuple(diagnostics)

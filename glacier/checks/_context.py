@@ -30,12 +30,17 @@ class PipelineContext:
     spans: dict[str, Span]
     #: Part of the task list was skipped (GLC011), so missing producers are not reported.
     incomplete: bool
+    #: Datasets that tasks from modules that do not parse may produce for this pipeline.
+    unknown_produce: frozenset[str] | None = None
 
     def graph_findings(self, kind: GraphProblemType) -> Iterator[Finding]:
         for problem in self.graph.problems:
             if not isinstance(problem, kind):
                 continue
-            if isinstance(problem, MissingProducer) and self.incomplete:
+            if isinstance(problem, MissingProducer) and (
+                self.incomplete
+                or (self.unknown_produce is not None and problem.dataset in self.unknown_produce)
+            ):
                 continue
             dataset = getattr(problem, "dataset", "")
             related = tuple(
@@ -46,4 +51,10 @@ class PipelineContext:
                 if task in self.spans
             )
             message = problem.message(self.label, lambda task: self.names.get(task, task))
-            yield Finding(problem.rule, message, self.span, related)
+            data: dict[str, object] = {
+                "pipeline": self.label.strip("`"),
+                "tasks": list(problem.involved),
+            }
+            if dataset:
+                data["dataset"] = dataset
+            yield Finding(problem.rule, message, self.span, related, data=data)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from glacier.diagnostics import Related
@@ -19,6 +20,8 @@ class Finding:
     span: Span
     related: tuple[Related, ...] = ()
     hint: str | None = None
+    #: What the finding is about, for fixes and tools (names, ids): JSON-ready values.
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(
@@ -28,7 +31,12 @@ class Finding:
         *,
         related: tuple[Related, ...] = (),
         hint: str | None = None,
+        data: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> Finding:
-        """A finding whose message is the rule's template filled with ``fields``."""
-        return cls(rule, rule.format(**fields), span, related, hint)
+        """A finding whose message is the rule's template filled with ``fields``.
+
+        Its data are the ``fields`` with ``data`` on top (for values the message spells
+        differently, or that it does not show).
+        """
+        return cls(rule, rule.format(**fields), span, related, hint, {**fields, **(data or {})})

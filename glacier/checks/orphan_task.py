@@ -66,4 +66,4 @@ def check(
         return
     for task_id, name, span in tasks:
         if task_id not in listed:
-            yield Finding.of(RULE, span, task=name)
+            yield Finding.of(RULE, span, task=name, data={"task_id": task_id})

@@ -51,7 +51,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return ExitCode.ERROR
-    return int(_SUBCOMMANDS[args.command].run(args))
+    try:
+        return int(_SUBCOMMANDS[args.command].run(args))
+    except Exception as error:  # a bug in Glacier: one message and exit 2, never a traceback
+        from glacier.analysis.engine import ISSUES_URL, InternalError, strict
+
+        if strict():
+            raise
+        if isinstance(error, InternalError):
+            print(f"glacier: error: {error}", file=sys.stderr)
+        else:
+            print(
+                f"glacier: error: internal error in `glacier {args.command}`: "
+                f"{type(error).__name__}: {error}. This is a bug in Glacier; please report it "
+                f"at {ISSUES_URL} with `glacier --version` and the command "
+                "(GLACIER_STRICT=1 shows the traceback).",
+                file=sys.stderr,
+            )
+        return ExitCode.ERROR
 
 
 def graph_main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from glacier.cli.exit_codes import ExitCode
-from glacier.config import Settings
 from glacier.outputs.diagnostics import FORMATS, RenderContext, render
 from glacier.rules import Severity
 
@@ -33,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml to use")
     parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write .glacier_cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the analyzer's cache (kept per user, outside the project)",
     )
     parser.add_argument(
         "--select", action="append", metavar="RULES", help="only these rules (codes or names)"
@@ -62,7 +63,8 @@ def _use_color(choice: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from glacier.analysis import analyze_paths
+    from glacier.analysis import analyze_scope
+    from glacier.analysis.engine import ISSUES_URL, InternalError
     from glacier.config import ConfigError, load_settings
 
     paths = [Path(p) for p in args.paths] or [Path.cwd()]
@@ -77,36 +79,33 @@ def run(args: argparse.Namespace) -> ExitCode:
         for path in missing:
             print(f"glacier: error: {path}: no such file or directory", file=sys.stderr)
         return ExitCode.ERROR
-    if args.whole_project:
-        result = analyze_paths([settings.root], settings, cache=not args.no_cache)
-        given = {
-            file
-            for file in discover_files(paths, settings)
-            if any(file == str(f) for f in result.files)
-        }
-        affected = result.importers_of(given)
-        diagnostics = tuple(
-            d
-            for d in result.diagnostics
-            if d.span.filename in given
-            or (d.span.filename in affected and d.severity is Severity.ERROR)
-        )
-    else:
-        result = analyze_paths(paths, settings, cache=not args.no_cache)
-        diagnostics = result.diagnostics
-    for failure in result.failures:
+    try:
+        scope = analyze_scope(paths, settings, cache=not args.no_cache)
+    except InternalError as error:
+        print(f"glacier: error: {error}", file=sys.stderr)
+        return ExitCode.ERROR
+    failures = scope.failures()
+    internal_errors = scope.internal_errors()
+    diagnostics = scope.diagnostics(importers=args.whole_project)
+    for failure in failures:
         print(f"glacier: error: {failure}", file=sys.stderr)
     context = RenderContext(cwd=Path.cwd(), color=_use_color(args.color))
+    if not scope.named and not failures:
+        # As ruff words it; "All checks passed!" would claim a check that never happened.
+        print("warning: No Python files found under the given path(s)", file=sys.stderr)
+        if args.output_format == "text":
+            return ExitCode.OK
     sys.stdout.write(render(args.output_format, diagnostics, context))
+    if internal_errors:
+        print(
+            f"glacier: error: Glacier failed on {len(internal_errors)} file(s), so this "
+            "check is incomplete. This is a bug in Glacier, not in your code; please report it "
+            f"at {ISSUES_URL} with `glacier --version` and the file(s) named above.",
+            file=sys.stderr,
+        )
+        return ExitCode.ERROR
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return ExitCode.PROBLEMS
-    if result.failures and not diagnostics:
+    if failures and not diagnostics:
         return ExitCode.ERROR
     return ExitCode.OK
-
-
-def discover_files(paths: list[Path], settings: Settings) -> list[str]:
-    from glacier.analysis.discover import discover
-
-    files, _ = discover(paths, settings)
-    return files

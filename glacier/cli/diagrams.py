@@ -73,13 +73,13 @@ def _draw(diagram: Diagram, settings: Settings) -> bytes:
         ValueError: for an unknown format or pipeline.
         RenderError: when Graphviz is missing or fails.
     """
-    from glacier.analysis import analyze_paths
+    from glacier.analysis import analyze_scope
 
     suffix = diagram.output.suffix.lower()
     fmt = diagram.format or ("mermaid" if suffix == ".md" else SUFFIXES.get(suffix))
     if fmt is None:
         raise ValueError(f'cannot tell the format from `{suffix}`; set `format = "svg"`')
-    project = analyze_paths(list(diagram.paths), settings).project
+    project = analyze_scope(list(diagram.paths), settings).project()
     if diagram.pipeline is not None:
         chosen = select_pipelines(project.pipelines, diagram.pipeline)
         if not chosen:

@@ -1,7 +1,7 @@
 """`glacier graph` / `glacier-graph`: draw pipelines from source, without running them.
 
 Exit codes as `glacier check`: 0 drawn, 1 drawn but the code has error diagnostics,
-2 usage error or internal failure (including a missing Graphviz ``dot`` for svg/png/pdf).
+2 usage error or internal failure (including a missing Graphviz ``dot`` for pdf).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ examples:
   glacier-graph pipeline.py --format ascii
 
 exit status: 0 drawn; 1 drawn, but the code has errors (see `glacier check`);
-2 usage error, unknown pipeline, missing Graphviz, or internal error.
+2 usage error, unknown pipeline, missing Graphviz (pdf), or internal error.
 """
 
 
@@ -88,7 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml to use")
     parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write .glacier_cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the analyzer's cache (kept per user, outside the project)",
     )
     parser.add_argument(
         "--width",
@@ -119,7 +121,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             f"standard output (e.g. `glacier-graph ... --format {fmt} > dag.{fmt}`)"
         )
 
-    from glacier.analysis import analyze_paths
+    from glacier.analysis import analyze_scope
+    from glacier.analysis.engine import ISSUES_URL, InternalError
     from glacier.config import ConfigError, load_settings
 
     try:
@@ -127,25 +130,30 @@ def run(args: argparse.Namespace) -> ExitCode:
     except ConfigError as error:
         return _error(str(error))
     try:
-        result = analyze_paths(paths, settings, cache=not args.no_cache)
+        scope = analyze_scope(paths, settings, cache=not args.no_cache)
+    except InternalError as error:
+        return _error(str(error))
     except Exception as error:  # noqa: BLE001 - any analyzer failure is an internal error
         return _error(f"internal error while analyzing {' '.join(paths)}: {error!r}")
-    for failure in result.failures:
+    failures = scope.failures()
+    for failure in failures:
         print(f"glacier-graph: error: {failure}", file=sys.stderr)
 
-    project: Project = result.project
+    # What the named paths define, with every task their pipelines list, wherever defined.
+    project: Project = scope.project()
+    diagnostics = scope.diagnostics()
     if args.pipeline is not None:
         chosen = select_pipelines(project.pipelines, args.pipeline)
         if not chosen:
             return _error(unknown_pipeline_message(project.pipelines, args.pipeline))
         project = Project(project.datasets, project.tasks, chosen)
-    elif not project.tasks:
+    elif not project.tasks and not project.pipelines:
         print(
             f"glacier-graph: warning: no tasks or pipelines found in {' '.join(paths)}",
             file=sys.stderr,
         )
 
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     for diagnostic in errors:
         span = diagnostic.span
         where = f"{display_path(span.filename, Path.cwd())}:{span.line}:{span.column}"
@@ -156,6 +164,12 @@ def run(args: argparse.Namespace) -> ExitCode:
     except RenderError as error:
         print(error, file=sys.stderr)
         return ExitCode.ERROR
+    except Exception as error:  # noqa: BLE001 - a renderer bug is an internal error, not a crash
+        return _error(
+            f"internal error while drawing {fmt.upper()}: {type(error).__name__}: {error}. "
+            f"This is a bug in Glacier; please report it at {ISSUES_URL} with "
+            "`glacier --version` and the command."
+        )
 
     if output is None:
         try:
@@ -176,9 +190,15 @@ def run(args: argparse.Namespace) -> ExitCode:
             Path(output).write_bytes(data)  # bytes: the same file on every platform
         except OSError as error:
             return _error(f"cannot write {output}: {error.strerror or error}")
+    internal_errors = scope.internal_errors()
+    if internal_errors:
+        return _error(
+            f"Glacier failed on {len(internal_errors)} file(s), so this drawing may be "
+            f"incomplete. This is a bug in Glacier; please report it at {ISSUES_URL}."
+        )
     if errors:
         return ExitCode.PROBLEMS
-    return ExitCode.ERROR if result.failures and not result.diagnostics else ExitCode.OK
+    return ExitCode.ERROR if failures and not diagnostics else ExitCode.OK
 
 
 class RenderError(Exception):

@@ -56,7 +56,7 @@ def import_extra(scheme: str) -> Any:
     except ImportError:
         raise StorageError(
             f"reading or writing `{scheme}://` needs the `{module}` package: "
-            f"pip install 'glacier[{extra}]'"
+            f"pip install 'glacier-pipelines[{extra}]'"
         ) from None
 
 

@@ -183,17 +183,18 @@ def test_include_exclude(project: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert run(project, "--no-cache", "--select", "GLC000", capsys=capsys)[0] == 0
 
 
-def test_cache_hit_and_no_cache(project: Path) -> None:
+def test_cache_hit_and_no_cache(project: Path, tmp_path: Path) -> None:
     from glacier.analysis.cache import FactsCache
     from glacier.analysis.engine import _Engine
     from glacier.config import Settings
 
     settings = Settings(root=project)
-    first = _Engine(settings, FactsCache(project))
+    user = tmp_path / "user-cache"
+    first = _Engine(settings, FactsCache(project, base=user))
     first.load(str(project / "flow.py"), None)
     first.analyze()
-    assert (project / ".glacier_cache").is_dir()
-    cache = FactsCache(project)
+    assert user.is_dir() and not (project / ".glacier_cache").exists()
+    cache = FactsCache(project, base=user)
     second = _Engine(settings, cache)
     second.load(str(project / "flow.py"), None)
     assert second.analyze().diagnostics == first.analyze().diagnostics
@@ -205,7 +206,11 @@ def test_cache_hit_and_no_cache(project: Path) -> None:
     assert not (project / "elsewhere").exists()
 
 
-def test_parallel_runs_share_the_cache_safely(tmp_path: Path) -> None:
+def test_parallel_runs_share_the_cache_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv("GLACIER_CACHE_DIR", str(user))
     (tmp_path / "pyproject.toml").write_text("[tool.glacier]\n")
     for i in range(30):
         (tmp_path / f"flow_{i}.py").write_text(BROKEN.replace('"raw"', f'"raw_{i}"'))
@@ -219,8 +224,9 @@ def test_parallel_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert len(outputs[0]) == 60
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert json.loads(again.stdout) == outputs[0]
-    leftovers = list((tmp_path / ".glacier_cache").rglob(".tmp-*"))
+    leftovers = list(user.rglob(".tmp-*"))
     assert leftovers == []
+    assert list(user.rglob("result.json")) and not (tmp_path / ".glacier_cache").exists()
 
 
 def test_rule_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -233,10 +233,10 @@ def test_a_missing_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setitem(sys.modules, "s3fs", None)
     monkeypatch.setitem(sys.modules, "adlfs", None)
-    with pytest.raises(StorageError, match=r"pip install 'glacier\[s3\]'") as caught:
+    with pytest.raises(StorageError, match=r"pip install 'glacier-pipelines\[s3\]'") as caught:
         read_dataset(Dataset("raw", S3("lake", "raw/")))
     assert "dataset `raw` at s3://lake/raw/" in str(caught.value)
-    with pytest.raises(StorageError, match=r"pip install 'glacier\[azure\]'"):
+    with pytest.raises(StorageError, match=r"pip install 'glacier-pipelines\[azure\]'"):
         write_dataset(Dataset("raw", AzureBlob("c")), [1], run_id="r")
 
 

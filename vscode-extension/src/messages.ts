@@ -7,7 +7,7 @@ export type ServerProblem =
   | { kind: 'import-failed'; detail: string };
 
 export function installCommand(choice: InterpreterChoice): string {
-  return displayCommand([...choice.command, '-m', 'pip', 'install', 'glacier']);
+  return displayCommand([...choice.command, '-m', 'pip', 'install', 'glacier-pipelines']);
 }
 
 /** The single notification shown when the server cannot be started from the chosen interpreter. */
@@ -22,7 +22,7 @@ export function problemMessage(choice: InterpreterChoice, problem: ServerProblem
     case 'not-installed':
       return `Glacier is not installed in the Python interpreter ${where}. ${fix}`;
     case 'interpreter-not-found':
-      return `Glacier could not start: the Python interpreter ${where} was not found. Set glacier.interpreter to the Python environment where Glacier is installed (e.g. "pip install glacier" there).`;
+      return `Glacier could not start: the Python interpreter ${where} was not found. Set glacier.interpreter to the Python environment where Glacier is installed (e.g. "pip install glacier-pipelines" there).`;
     case 'import-failed':
       return `Glacier's language server could not be imported with ${where}: ${problem.detail}. ${fix}`;
   }

@@ -82,7 +82,7 @@ export function humanizeGraphError(raw: string): string {
     return reason; // already written for users (see GlacierServer.notRunningReason)
   }
   if (/Unhandled method|method not found|MethodNotFound|-32601/i.test(reason)) {
-    return 'This version of the Glacier language server does not provide glacier/graph. Update Glacier (pip install -U glacier) and run "Glacier: Restart Server".';
+    return 'This version of the Glacier language server does not provide glacier/graph. Update Glacier (pip install -U glacier-pipelines) and run "Glacier: Restart Server".';
   }
   if (/Client is not running|connection (got )?disposed|Pending response rejected/i.test(reason)) {
     return 'The Glacier language server is not running. Run "Glacier: Restart Server", or see "Glacier: Show Output".';

@@ -237,6 +237,8 @@ def _build(pipeline: PipelineScene) -> tuple[dict[str, _Node], list[str]]:
 
 def _place(nodes: dict[str, _Node]) -> None:
     """Order each layer by its predecessors' mean position, then pack it left to right."""
+    if not nodes:
+        return
     layers: dict[int, list[_Node]] = {}
     for node in nodes.values():
         layers.setdefault(node.layer, []).append(node)

@@ -40,9 +40,16 @@ from glacier.outputs.graph.style import (
     total_tasks,
 )
 
+#: Graphviz rejects a quoted string longer than 16,384 bytes (a tooltip listing a cycle of
+#: thousands of tasks): longer texts are cut, leaving room for escapes and UTF-8.
+MAX_QUOTED = 4_000
+
 
 def quote(text: str) -> str:
-    """A DOT double-quoted string holding ``text`` literally (newlines become ``\\n``)."""
+    """A DOT double-quoted string holding ``text`` literally (newlines become ``\\n``);
+    texts longer than `MAX_QUOTED` characters end in ``…``."""
+    if len(text) > MAX_QUOTED:
+        text = text[: MAX_QUOTED - 1] + "…"
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
@@ -144,6 +151,10 @@ class _Writer:
         # puts the first pipeline on top.
         for index, pipeline in reversed(list(enumerate(scenes))):
             self.cluster(index, pipeline)
+        if not scenes:  # something to see rather than a blank page
+            self.emit(
+                f"empty {_attrs(label='no pipelines', shape='plaintext', fontcolor=MUTED_TEXT)};"
+            )
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 
@@ -195,6 +206,9 @@ class _Writer:
         self.emit(f"subgraph cluster_{index} {{")
         problems = len(pipeline.problems)
         title = pipeline.title + (f"  ({problems} problem{'s' * (problems != 1)})" * bool(problems))
+        hidden = self.hidden_back_edges(pipeline, set(dataset_names))
+        if hidden:
+            title += f"  ({hidden} edge{'s' * (hidden != 1)} closing a cycle not drawn)"
         self.emit(
             "graph "
             + _attrs(
@@ -216,7 +230,23 @@ class _Writer:
             self.emit(f"{dataset_names[dataset.name]} {self.dataset_attrs(dataset)};", 2)
         for line in self.edges(pipeline, task_names, dataset_names):
             self.emit(line, 2)
+        if not pipeline.tasks and not shown:  # Graphviz does not draw an empty cluster
+            placeholder = _attrs(label="no tasks", shape="plaintext", fontcolor=MUTED_TEXT)
+            self.emit(f"{prefix}_empty {placeholder};", 2)
         self.emit("}")
+
+    def hidden_back_edges(self, pipeline: PipelineScene, shown: set[str]) -> int:
+        """How many cycle-closing edges `edges` leaves out (compact pictures only)."""
+        if not (self.compact and self.mode == "edges"):
+            return 0
+        position = {task.id: index for index, task in enumerate(pipeline.tasks)}
+        return sum(
+            1
+            for edge in pipeline.edges
+            if edge.in_cycle
+            and edge.dataset not in shown
+            and position[edge.target] <= position[edge.source]
+        )
 
     def task_attrs(self, task: TaskView) -> str:
         fill, line, _ = KIND_COLOURS[task.kind]
@@ -322,6 +352,7 @@ class _Writer:
                     attrs.update(color=WARNING, style="dashed")
                 lines.append(f"{node} -> {task_names[consumer]}" + self._tail(attrs))
         if self.mode == "edges":
+            position = {task.id: index for index, task in enumerate(pipeline.tasks)}
             for edge in pipeline.edges:
                 if edge.dataset in dataset_names:
                     continue
@@ -330,6 +361,12 @@ class _Writer:
                     attrs["label"] = edge.dataset
                 if edge.in_cycle:
                     attrs.update(cycle_style, tooltip=f"{edge.dataset} (part of a cycle)")
+                    if position[edge.target] <= position[edge.source]:
+                        if self.compact:
+                            # Routing an edge back across thousands of ranks took Graphviz
+                            # minutes; the cluster's title says it is not drawn.
+                            continue
+                        attrs["constraint"] = "false"  # the loop's closing edge ranks nothing
                 elif edge.duplicate:
                     attrs.update(duplicate_style, tooltip=f"{edge.dataset} (several producers)")
                 lines.append(

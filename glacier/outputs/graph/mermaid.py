@@ -70,6 +70,8 @@ def render_mermaid(
     mode = resolve_mode(project, datasets)
     scenes = scene(project, relative_to)
     lines = ["flowchart LR"]
+    if not scenes:
+        lines.append('    empty["no pipelines"]')
     #: Index of each link in definition order -> its linkStyle group.
     link_styles: dict[str, list[int]] = {"cycle": [], "duplicate": [], "missing": []}
     links = 0
@@ -105,6 +107,8 @@ def render_mermaid(
         for dataset in shown:
             lines.append(f"        {dataset_ids[dataset.name]}{_dataset_shape(dataset)}")
             used_classes.add(_dataset_class(dataset))
+        if not pipeline.tasks and not shown:
+            lines.append(f'        {prefix}_empty["no tasks"]')
         lines.append("    end")
         _links(pipeline, mode, task_ids, dataset_ids, link)
 

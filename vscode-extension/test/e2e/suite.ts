@@ -381,7 +381,7 @@ export async function run(): Promise<void> {
       const glacier = (list.texts as string[]).filter((t) => /Glacier/.test(t));
       assert.equal(glacier.length, 1, `exactly one Glacier notification: ${JSON.stringify(list.texts)}`);
       assert.match(glacier[0], /Glacier is not installed in the Python interpreter/);
-      assert.match(glacier[0], /pip install glacier/);
+      assert.match(glacier[0], /pip install glacier-pipelines/);
       assert.match(glacier[0], /glacier\.interpreter/);
       await vscode.commands.executeCommand('notifications.hideList');
       assert.equal((await statusBar())?.text, '$(warning) Glacier: not installed');

@@ -7,7 +7,7 @@ test('messages: not installed says which interpreter and how to fix it', () => {
   assert.equal(
     msg,
     'Glacier is not installed in the Python interpreter /usr/bin/python3 (the default, as neither glacier.interpreter nor the Python extension chose one). ' +
-      'Install it with "/usr/bin/python3 -m pip install glacier", or set glacier.interpreter to a Python environment that has Glacier.',
+      'Install it with "/usr/bin/python3 -m pip install glacier-pipelines", or set glacier.interpreter to a Python environment that has Glacier.',
   );
 });
 
@@ -17,7 +17,7 @@ test('messages: the fix names the setting the interpreter came from', () => {
   assert.match(fromSetting, /change the glacier\.interpreter setting/);
   const fromExt = problemMessage({ command: ['/env/bin/python'], source: 'python-extension' }, { kind: 'not-installed' });
   assert.match(fromExt, /the Python extension's active environment/);
-  assert.match(fromExt, /pip install glacier/);
+  assert.match(fromExt, /pip install glacier-pipelines/);
 });
 
 test('messages: missing interpreter and broken import', () => {
@@ -26,7 +26,7 @@ test('messages: missing interpreter and broken import', () => {
     problemMessage({ command: ['py'], source: 'default' }, { kind: 'import-failed', detail: "ModuleNotFoundError: No module named 'pygls'" }),
     /could not be imported with py .*No module named 'pygls'/,
   );
-  assert.equal(installCommand({ command: ['/a b/python', '-I'], source: 'setting' }), "'/a b/python' -I -m pip install glacier");
+  assert.equal(installCommand({ command: ['/a b/python', '-I'], source: 'setting' }), "'/a b/python' -I -m pip install glacier-pipelines");
 });
 
 test('messages: classifying the import check', () => {
