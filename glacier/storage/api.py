@@ -20,12 +20,15 @@ import datetime
 import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from glacier.storage.codecs import (
+    Blob,
     Codec,
     Encoded,
+    Refused,
     automatic_codecs,
     codec_names,
     get_codec,
@@ -165,14 +168,19 @@ def _choose_codec(dataset: Dataset[Any], value: Any, format: str | None) -> Code
     )
 
 
+def _works(codec: Codec | None, value: Any) -> bool:
+    """Whether ``codec`` stores ``value`` (only on the error path: it encodes)."""
+    if codec is None or codec.refusal(value) is not None:
+        return False
+    try:
+        codec.encode(value)
+    except Exception:  # noqa: BLE001 (any failure means: not this one)
+        return False
+    return True
+
+
 def _would_work(value: Any, exclude: str | None = None) -> str:
-    working = [
-        name
-        for name in codec_names()
-        if name != exclude
-        and (codec := get_codec(name)) is not None
-        and codec.refusal(value) is None
-    ]
+    working = [name for name in codec_names() if name != exclude and _works(get_codec(name), value)]
     if not working:
         return (
             " No registered format can store it; register a codec (glacier.storage.register_codec)."
@@ -181,11 +189,42 @@ def _would_work(value: Any, exclude: str | None = None) -> str:
     return f" Formats that would work: Dataset(..., {shown})."
 
 
-def _hash(files: Mapping[str, bytes]) -> str:
+def _hash(files: Mapping[str, Blob]) -> str:
     digest = hashlib.sha256()
     for data in files.values():
         digest.update(data)
     return f"sha256:{digest.hexdigest()}"
+
+
+#: Above this many bytes the content hash runs beside the I/O or decoding (hashlib
+#: releases the GIL), instead of before it.
+_HASH_ASIDE = 4 * 1024 * 1024
+
+
+class _Hashing:
+    """The content hash of some files, computed in a thread for large data.
+
+    A fresh thread per use, never a pool: a pool inherited through ``fork`` deadlocks.
+    """
+
+    def __init__(self, files: Mapping[str, Blob]) -> None:
+        self._files = files
+        self._result: str | None = None
+        self._thread: threading.Thread | None = None
+        if sum(len(data) for data in files.values()) > _HASH_ASIDE:
+            self._thread = threading.Thread(target=self._run, name="glacier-hash", daemon=True)
+            self._thread.start()
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        self._result = _hash(self._files)
+
+    def result(self) -> str:
+        if self._thread is not None:
+            self._thread.join()
+        assert self._result is not None
+        return self._result
 
 
 def write_dataset(
@@ -213,6 +252,12 @@ def write_dataset(
     codec = _choose_codec(dataset, value, format)
     try:
         encoded: Encoded = codec.encode(value)
+    except Refused as refused:
+        raise StorageError(
+            f"format {codec.name!r} cannot store this `{type_name(type(value))}` value: "
+            f"{refused}.{_would_work(value, exclude=codec.name)}",
+            dataset=dataset.name,
+        ) from None
     except Exception as error:
         raise StorageError(
             f"format {codec.name!r} could not store this `{type_name(type(value))}` value "
@@ -222,24 +267,25 @@ def write_dataset(
         ) from error
     created = _now()
     version = _new_version(created)
-    manifest = Manifest(
-        version=version,
-        format=codec.name,
-        python_type=encoded.python_type,
-        content_hash=_hash(encoded.files),
-        size=sum(len(data) for data in encoded.files.values()),
-        files={name: len(data) for name, data in encoded.files.items()},
-        cache_key=cache_key,
-        run_id=run_id,
-        task_id=task_id,
-        glacier_version=__version__,
-        created=created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-    )
+    hashing = _Hashing(encoded.files)
     with _guard(dataset.name, uri, "writing"):
         store, folder = open_store(uri, dataset.storage)
         current = store.read_tagged(folder + POINTER)
         for name, data in encoded.files.items():
             store.write(f"{folder}{version}/{name}", data)
+        manifest = Manifest(
+            version=version,
+            format=codec.name,
+            python_type=encoded.python_type,
+            content_hash=hashing.result(),
+            size=sum(len(data) for data in encoded.files.values()),
+            files={name: len(data) for name, data in encoded.files.items()},
+            cache_key=cache_key,
+            run_id=run_id,
+            task_id=task_id,
+            glacier_version=__version__,
+            created=created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        )
         manifest_bytes = json.dumps(manifest.to_dict(), indent=2, sort_keys=True).encode()
         store.write(f"{folder}{version}/{MANIFEST}", manifest_bytes)
         pointer = json.dumps(
@@ -321,20 +367,27 @@ def read_dataset(dataset: Dataset[Any], *, location: str | None = None) -> Any:
                     uri=uri,
                 )
             files[name] = data
-        if _hash(files) != manifest.content_hash:
-            raise StorageError(
-                f"version {manifest.version} does not match its manifest (content hash differs)",
-                dataset=dataset.name,
-                uri=uri,
-            )
+    # Decode while the hash is computed; the value is returned only if the hash matches.
+    # (Pickle payloads verify their own signature before anything is unpickled.)
+    hashing = _Hashing(files)
     try:
-        return codec.decode(files, manifest.python_type, schema)
-    except Exception as error:
+        value = codec.decode(files, manifest.python_type, schema)
+        failure: Exception | None = None
+    except Exception as error:  # noqa: BLE001 (reported below, after the hash check)
+        value, failure = None, error
+    if hashing.result() != manifest.content_hash:
         raise StorageError(
-            f"cannot decode version {manifest.version} as {manifest.format} ({describe(error)})",
+            f"version {manifest.version} does not match its manifest (content hash differs)",
             dataset=dataset.name,
             uri=uri,
-        ) from error
+        )
+    if failure is not None:
+        raise StorageError(
+            f"cannot decode version {manifest.version} as {manifest.format} ({describe(failure)})",
+            dataset=dataset.name,
+            uri=uri,
+        ) from failure
+    return value
 
 
 def dataset_exists(dataset: Dataset[Any], *, location: str | None = None) -> bool:

@@ -13,7 +13,6 @@ import dataclasses
 import importlib
 import io
 import json
-import math
 import pickle
 import types
 import typing
@@ -24,12 +23,15 @@ from typing import Any, Protocol, runtime_checkable
 
 from glacier.storage import signing
 
+#: File contents a codec hands over: bytes, or a zero-copy view of a library's buffer.
+Blob = bytes | bytearray | memoryview
+
 
 @dataclass(frozen=True)
 class Encoded:
-    """A value as files (name relative to the version folder -> bytes) and its type."""
+    """A value as files (name relative to the version folder -> contents) and its type."""
 
-    files: Mapping[str, bytes]
+    files: Mapping[str, Blob]
     python_type: str
 
 
@@ -138,7 +140,7 @@ def table_kind(value: Any) -> str | None:
 
 def to_arrow(value: Any) -> Any:
     """A pandas, polars or Arrow table as a ``pyarrow.Table``."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
     kind = table_kind(value)
     if kind == "pandas":
@@ -177,16 +179,17 @@ class ParquetCodec:
         return None
 
     def encode(self, value: Any) -> Encoded:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
         sink = pa.BufferOutputStream()
         pq.write_table(to_arrow(value), sink)
-        return Encoded({"part-0.parquet": sink.getvalue().to_pybytes()}, type_name(type(value)))
+        # A view of Arrow's buffer, not a copy of it (the buffer lives as long as the view).
+        return Encoded({"part-0.parquet": memoryview(sink.getvalue())}, type_name(type(value)))
 
     def decode(self, files: Mapping[str, bytes], python_type: str, schema: Any) -> Any:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
         tables = [pq.read_table(pa.BufferReader(data)) for data in files.values()]
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
@@ -208,7 +211,8 @@ _NOT_BACK: dict[type, str] = {
 def json_refusal(value: Any) -> str | None:
     """Why ``json.loads(json.dumps(value))`` would not equal ``value``, or ``None``.
 
-    Walks level by level with C-level ``map``/``chain`` so large record lists stay cheap.
+    Walks level by level with C-level ``map``/``filter``/``chain`` so that large record
+    lists cost a fraction of encoding them.
     """
     level = [value]
     while level:
@@ -217,14 +221,12 @@ def json_refusal(value: Any) -> str | None:
         if strange:
             first = min(strange, key=lambda cls: cls.__name__)
             return f"it holds {_NOT_BACK.get(first, f'a `{type_name(first)}`')}"
-        if float in kinds and not all(
-            map(math.isfinite, (item for item in level if type(item) is float))
-        ):
-            return "it holds a float that is not finite (JSON has no NaN or infinity)"
+        # NaN and infinity are refused by the encoder (allow_nan=False): see `Refused`.
         if not kinds & _CONTAINERS:
             return None
-        dicts = level if kinds == {dict} else [item for item in level if type(item) is dict]
-        lists = level if kinds == {list} else [item for item in level if type(item) is list]
+        # Exact types are known now, so isinstance() filters (in C) select exactly them.
+        dicts = level if kinds == {dict} else list(filter(_is_dict, level)) if dict in kinds else []
+        lists = level if kinds == {list} else list(filter(_is_list, level)) if list in kinds else []
         if dicts:
             key_kinds = set(map(type, chain.from_iterable(dicts)))
             if key_kinds - {str}:
@@ -235,6 +237,10 @@ def json_refusal(value: Any) -> str | None:
             *chain.from_iterable(lists),
         ]
     return None
+
+
+_is_dict = dict.__instancecheck__
+_is_list = list.__instancecheck__
 
 
 def is_record_class(cls: Any) -> bool:
@@ -301,8 +307,21 @@ def from_json_data(annotation: Any, data: Any) -> Any:
     return data
 
 
+class Refused(ValueError):
+    """A codec found, while encoding, that it cannot store the value faithfully."""
+
+
+_NOT_FINITE = "it holds a float that is not finite (JSON has no NaN or infinity)"
+
+
 def _json_bytes(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError as error:
+        if "Out of range float" in str(error):
+            raise Refused(_NOT_FINITE) from None
+        raise
+    return text.encode()
 
 
 class JsonCodec:

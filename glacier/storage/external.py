@@ -69,7 +69,7 @@ def _decompress(data: bytes, compression: str | None) -> bytes:
     if compression == ".xz":
         return lzma.decompress(data)
     if compression == ".zst":
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
         return bytes(pa.CompressedInputStream(pa.BufferReader(data), "zstd").read())
     return data
@@ -152,13 +152,13 @@ def read_external(store: Store, folder: str, *, dataset: str, uri: str, schema: 
         relative = item.path[len(base) + 1 :] if item.path.startswith(base + "/") else item.path
         for key, text in _partitions(relative).items():
             if key not in table.column_names:
-                import pyarrow as pa
+                import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
                 table = table.append_column(
                     key, pa.array([_partition_value(text)] * table.num_rows)
                 )
         tables.append(table)
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
     try:
         table = (
@@ -172,18 +172,18 @@ def read_external(store: Store, folder: str, *, dataset: str, uri: str, schema: 
 
 
 def _parse(kind: str, data: bytes) -> Any:
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
     if kind == "parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
         return pq.read_table(pa.BufferReader(data))
     if kind == "csv":
-        import pyarrow.csv as pacsv
+        import pyarrow.csv as pacsv  # type: ignore[import-untyped, unused-ignore]
 
         return pacsv.read_csv(pa.BufferReader(data))
     if kind == "jsonl":
-        import pyarrow.json as pajson
+        import pyarrow.json as pajson  # type: ignore[import-untyped, unused-ignore]
 
         return pajson.read_json(pa.BufferReader(data))
     rows = json.loads(data)
@@ -195,7 +195,7 @@ def _parse(kind: str, data: bytes) -> Any:
 def _records_as_schema(rows: list[dict[str, Any]], schema: Any) -> Any:
     if is_record_class(schema):
         return [from_json_data(schema, row) for row in rows]
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
     if isinstance(schema, type) and schema.__module__.partition(".")[0] in ("pandas", "polars"):
         return table_as_schema(pa.Table.from_pylist(rows), schema)

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from glacier.storage.codecs import Blob
 from glacier.storage.errors import StorageError
 from glacier.storage.locations import S3, Storage
 
@@ -144,9 +145,9 @@ class Store:
             return None
         return data, hashlib.sha256(data).hexdigest()
 
-    def write(self, path: str, data: bytes) -> None:
+    def write(self, path: str, data: Blob) -> None:
         """Write a new object (its folder need not exist)."""
-        self.fs.pipe_file(path, data)
+        self.fs.pipe_file(path, data if isinstance(data, bytes) else bytes(data))
 
     def replace(self, path: str, data: bytes, expected: str | None) -> None:
         """Replace ``path`` if its tag is still ``expected`` (``None``: it must not exist).
@@ -206,7 +207,7 @@ class Store:
 class LocalStore(Store):
     """The local file system: atomic renames make the pointer swap safe."""
 
-    def write(self, path: str, data: bytes) -> None:
+    def write(self, path: str, data: Blob) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(data)
@@ -240,7 +241,7 @@ class S3Store(Store):
         return found[0] if found else None
 
     def read_tagged(self, path: str) -> tuple[bytes, str] | None:
-        from fsspec.asyn import sync
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
 
         bucket, key, _ = self.fs.split_path(path)
 
@@ -295,7 +296,7 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
     """
     scheme, rest = split_uri(uri)
     if scheme == "file":
-        from fsspec.implementations.local import LocalFileSystem
+        from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
 
         return LocalStore(LocalFileSystem(), scheme), rest
     if scheme == "s3":

@@ -238,3 +238,22 @@ def test_a_missing_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "dataset `raw` at s3://lake/raw/" in str(caught.value)
     with pytest.raises(StorageError, match=r"pip install 'glacier\[azure\]'"):
         write_dataset(Dataset("raw", AzureBlob("c")), [1], run_id="r")
+
+
+def test_the_documented_recipe_for_outside_engines_reads_the_current_version(
+    tmp_path: Path,
+) -> None:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    dataset = Dataset("orders", LocalPath(str(tmp_path / "orders")))
+    write_dataset(dataset, pa.table({"id": [1]}), run_id="r1")
+    write_dataset(dataset, pa.table({"id": [2, 3]}), run_id="r2")
+    fs, folder = fsspec.core.url_to_fs(dataset.storage.uri)  # type: ignore[union-attr]
+    pointer = json.loads(fs.cat_file(f"{folder.rstrip('/')}/_current.json"))
+    files = [
+        f"{folder.rstrip('/')}/{pointer['version']}/{name}" for name in pointer["manifest"]["files"]
+    ]
+    assert pq.read_table(files, filesystem=fs).column("id").to_pylist() == [2, 3]
+    # A Parquet reader given the folder itself skips the `_`-prefixed versions.
+    assert pq.read_table(str(tmp_path / "orders")).num_rows == 0

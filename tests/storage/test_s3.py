@@ -114,3 +114,31 @@ def test_wrong_credentials_are_one_clear_error_without_the_secret(
     assert "very-secret-value" not in message
     monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
     assert read_dataset(dataset) == [1]  # nothing committed was lost
+
+
+def test_bad_data_on_s3_is_one_clear_error_and_keeps_what_was_committed(s3: S3Env) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    client = s3.client()
+    s3.bucket("lake")
+    client.put_object(Bucket="lake", Key="mixed/a.csv", Body=b"a\n1\n")
+    client.put_object(Bucket="lake", Key="mixed/b.json", Body=b"[]")
+    with pytest.raises(StorageError, match=r"dataset `mixed` at s3://lake/mixed/: .*mixed formats"):
+        read_dataset(Dataset("mixed", S3("lake", "mixed/")))
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"a": list(range(100))}), sink)
+    data = sink.getvalue().to_pybytes()
+    client.put_object(Bucket="lake", Key="cut/part.parquet", Body=data[: len(data) // 2])
+    with pytest.raises(StorageError, match=r"dataset `cut` at s3://lake/cut/: cannot read"):
+        read_dataset(Dataset("cut", S3("lake", "cut/")))
+
+    dataset = Dataset("d", S3("lake", "d/"))
+    manifest = write_dataset(dataset, {"a": 1}, run_id="r")
+    key = f"d/{manifest.version}/data.json"
+    client.put_object(Bucket="lake", Key=key, Body=b'{"a":9}')
+    with pytest.raises(StorageError, match="does not match its manifest"):
+        read_dataset(dataset)
+    client.put_object(Bucket="lake", Key=key, Body=b'{"a":1}')
+    assert read_dataset(dataset) == {"a": 1}

@@ -8,6 +8,7 @@ HTTP to it); ``azurite_blob_server()`` runs Azurite, Microsoft's Blob Storage em
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -85,6 +86,7 @@ def moto_s3_server(log: list[S3Request] | None = None) -> Iterator[str]:
     """
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     if log is not None:
