@@ -24,7 +24,7 @@ _HEADER = struct.Struct("!Q")
 
 
 def _cloudpickle() -> Any:
-    import cloudpickle
+    import cloudpickle  # type: ignore[import-untyped]
 
     return cloudpickle
 

@@ -22,7 +22,7 @@ def main() -> int:
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), line_buffering=True)
     requests = sys.stdin.buffer
 
-    import cloudpickle
+    import cloudpickle  # type: ignore[import-untyped]
 
     from glacier.executors.processes import read_message, write_message
     from glacier.runtime.importing import importing_user_code

@@ -803,7 +803,7 @@ def _done_path(context: RunContext, plan: TaskPlan, key: str) -> str:
 
 
 def _mark_done(context: RunContext, plan: TaskPlan, key: str) -> None:
-    import fsspec
+    import fsspec  # type: ignore[import-untyped]
 
     path = _done_path(context, plan, key)
     try:
