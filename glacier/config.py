@@ -2,7 +2,9 @@
 
 Keys: ``select``, ``ignore`` (rule codes or names), ``severity`` (code or name -> error,
 warning, info, hint), ``include``/``exclude`` (glob patterns relative to the project
-root), ``src`` (roots for module names, relative to the project root).
+root), ``src`` (roots for module names, relative to the project root), ``validate``
+(``"error"``, ``"warn"`` or ``"off"``: what a run does with a value that does not match
+its dataset's schema).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-_KEYS = ("select", "ignore", "severity", "include", "exclude", "src", "diagrams")
+_KEYS = ("select", "ignore", "severity", "include", "exclude", "src", "diagrams", "validate")
+_VALIDATE_MODES = ("error", "warn", "off")
 _DIAGRAM_KEYS = ("output", "paths", "pipeline", "format", "datasets")
 _DATASET_MODES = ("nodes", "edges", "auto")
 
@@ -61,6 +64,8 @@ class Settings:
     src: tuple[Path, ...] = ()
     #: Pictures that ``glacier diagrams`` (the pre-commit hook) keeps up to date.
     diagrams: tuple[Diagram, ...] = ()
+    #: What a run does with a value that does not match its dataset's schema.
+    validate: Literal["error", "warn", "off"] = "error"
 
     def with_overrides(
         self,
@@ -166,7 +171,14 @@ def settings_from_table(table: Mapping[str, Any], root: Path, where: str) -> Set
         exclude=_strings(table.get("exclude", []), f"{where}: exclude"),
         src=tuple((root / s).resolve() for s in _strings(table.get("src", []), f"{where}: src")),
         diagrams=_diagrams(table.get("diagrams", []), root, f"{where}: diagrams"),
+        validate=_validate_mode(table.get("validate", "error"), f"{where}: validate"),
     )
+
+
+def _validate_mode(value: Any, where: str) -> Literal["error", "warn", "off"]:
+    if value not in _VALIDATE_MODES:
+        raise ConfigError(f'{where} must be "error", "warn" or "off", got {value!r}')
+    return cast(Literal["error", "warn", "off"], value)
 
 
 def _diagrams(values: Any, root: Path, where: str) -> tuple[Diagram, ...]:
