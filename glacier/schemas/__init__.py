@@ -178,9 +178,19 @@ def _is_pandera(schema: Any) -> bool:
 def _is_record_type(schema: Any) -> bool:
     if not isinstance(schema, type):
         return False
-    if dataclasses.is_dataclass(schema) or typing.is_typeddict(schema):
+    if dataclasses.is_dataclass(schema) or _is_typeddict(schema):
         return True
     return any(c.__module__.partition(".")[0] == "pydantic" for c in schema.__mro__[1:])
+
+
+def _is_typeddict(schema: Any) -> bool:
+    # typing.is_typeddict misses typing_extensions' TypedDicts before Python 3.12.
+    return (
+        isinstance(schema, type)
+        and issubclass(schema, dict)
+        and hasattr(schema, "__total__")
+        and hasattr(schema, "__required_keys__")
+    )
 
 
 def _frame_library(value: Any) -> str | None:

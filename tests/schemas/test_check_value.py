@@ -55,6 +55,17 @@ def test_matching_records_pass() -> None:
     check_value({"a": {"name": "a", "age": 1}}, dict[str, UserDict], dataset="users")
 
 
+def test_typing_extensions_typeddict() -> None:
+    import typing_extensions
+
+    class Row(typing_extensions.TypedDict):
+        age: int
+
+    check_value([{"age": 1}], Row, dataset="rows")
+    with pytest.raises(SchemaMismatch, match="row 0, field `age`"):
+        check_value([{"age": "x"}], Row, dataset="rows")
+
+
 def test_typeddict_records_missing_field() -> None:
     with pytest.raises(SchemaMismatch) as caught:
         check_value([{"name": "a", "age": 1}, {"name": "b"}], UserDict, dataset="people")
