@@ -113,6 +113,13 @@ INVALID_FORMAT = Rule(
     "Dataset `{dataset}` has an unknown format {format}{suggestion}; known formats: {known}",
     summary="a dataset's `format=` names no storage format Glacier knows",
 )
+SCHEMA_MISMATCH = Rule(
+    "GLC016",
+    "schema-mismatch",
+    Severity.ERROR,
+    "Schema of dataset `{dataset}` is {what}, not a type or schema Glacier can check{hint}",
+    summary="a dataset's `schema=` is a value no type check or run-time validation can use",
+)
 
 #: Every rule, in code order.
 RULES: tuple[Rule, ...] = (
@@ -131,6 +138,7 @@ RULES: tuple[Rule, ...] = (
     UNKNOWN_NAME,
     OVERLAPPING_STORAGE,
     INVALID_FORMAT,
+    SCHEMA_MISMATCH,
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.code, rule.name)}

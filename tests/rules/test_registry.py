@@ -26,6 +26,7 @@ SPEC_TABLE = [
     ("GLC012", "unknown-name", "error"),
     ("GLC013", "overlapping-storage", "error"),
     ("GLC014", "invalid-format", "error"),
+    ("GLC016", "schema-mismatch", "error"),
 ]
 
 
