@@ -3,9 +3,10 @@
 Keys: ``select``, ``ignore`` (rule codes, code prefixes such as ``GLC0``, names, or
 ``ALL``), ``severity`` (code or name -> error, warning, info, hint), ``include``/``exclude``
 (glob patterns relative to the project root), ``src`` (roots for module names, relative to
-the project root), ``target`` (``"aws"`` or ``"kubernetes"``: report that target's limits)
-and the target option tables ``[tool.glacier.aws]`` / ``[tool.glacier.kubernetes]`` (read by
-`glacier.targets`).
+the project root), ``validate`` (``"error"``, ``"warn"`` or ``"off"``: what a run does with a
+value that does not match its dataset's schema), ``target`` (``"aws"`` or ``"kubernetes"``:
+report that target's limits) and the target option tables ``[tool.glacier.aws]`` /
+``[tool.glacier.kubernetes]`` (read by `glacier.targets`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ _KEYS = (
     "exclude",
     "src",
     "diagrams",
+    "validate",
     "target",
     *_TARGETS,
 )
+_VALIDATE_MODES = ("error", "warn", "off")
 _DIAGRAM_KEYS = ("output", "paths", "pipeline", "format", "datasets")
 _DATASET_MODES = ("nodes", "edges", "auto")
 #: A rule code or a prefix of one (``GLC``, ``GLC0``, ``GLC00``, ``GLC002``).
@@ -85,6 +88,8 @@ class Settings:
     target_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The file these settings were read from (``None``: no ``pyproject.toml`` was found).
     config_file: Path | None = None
+    #: What a run does with a value that does not match its dataset's schema.
+    validate: Literal["error", "warn", "off"] = "error"
 
     def with_overrides(
         self,
@@ -199,6 +204,7 @@ def settings_from_table(table: Mapping[str, Any], root: Path, where: str) -> Set
         exclude=_strings(table.get("exclude", []), f"{where}: exclude"),
         src=tuple((root / s).resolve() for s in _strings(table.get("src", []), f"{where}: src")),
         diagrams=_diagrams(table.get("diagrams", []), root, f"{where}: diagrams"),
+        validate=_validate_mode(table.get("validate", "error"), f"{where}: validate"),
         target=_target(table.get("target"), f"{where}: target"),
         target_options=_target_tables(table, where),
     )
@@ -218,6 +224,12 @@ def _target_tables(table: Mapping[str, Any], where: str) -> dict[str, Mapping[st
             raise ConfigError(f"{where}: [tool.glacier.{name}] must be a table")
         tables[name] = dict(options)
     return tables
+
+
+def _validate_mode(value: Any, where: str) -> Literal["error", "warn", "off"]:
+    if value not in _VALIDATE_MODES:
+        raise ConfigError(f'{where} must be "error", "warn" or "off", got {value!r}')
+    return cast(Literal["error", "warn", "off"], value)
 
 
 def _diagrams(values: Any, root: Path, where: str) -> tuple[Diagram, ...]:

@@ -11,6 +11,9 @@ from types import ModuleType
 
 import pytest
 
+#: pytester runs real pytest sessions (tests/testing: Glacier's own pytest plugin).
+pytest_plugins = ["pytester"]
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 

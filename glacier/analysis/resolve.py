@@ -44,6 +44,7 @@ from glacier.analysis.result import Reference
 from glacier.checks._finding import Finding
 from glacier.checks.invalid_format import format_problem
 from glacier.checks.overlapping_storage import find_overlaps
+from glacier.checks.schema_mismatch import schema_problem
 from glacier.compute import COMPUTE_KINDS, normalize_compute, validate_compute
 from glacier.diagnostics import Related
 from glacier.graph import Input, PipelineGraph, TaskNode, build_pipeline_graph
@@ -55,6 +56,7 @@ from glacier.rules import (
     NOT_A_DATASET,
     NOT_A_TASK,
     OVERLAPPING_STORAGE,
+    SCHEMA_MISMATCH,
     SHADOWED_DATASET,
     UNKNOWN_NAME,
 )
@@ -684,6 +686,7 @@ class Resolver:
             isinstance(schema_expr, EConst) and schema_expr.value is None
         ):
             schema = expr_text(schema_expr)
+            self.check_schema(name, schema_expr, env)
         state = DatasetState(
             name,
             None,
@@ -699,6 +702,31 @@ class Resolver:
         self.datasets[key] = state
         bucket.datasets.append((key, state))
         return VDataset(key)
+
+    def check_schema(self, name: str, expr: Expr, env: dict[str, Value]) -> None:
+        """GLC016 when ``schema=`` is a literal, a display or a Glacier object, not a type."""
+        if isinstance(expr, EConst):
+            what = f"the constant {expr.value!r}"
+        elif isinstance(expr, ESeq):
+            what = f"the display `{expr_text(expr)}`"
+        elif isinstance(expr, (EName, EAttr)):
+            value = self.evaluate(expr, env)
+            kinds = {
+                VDataset: "a dataset",
+                VTask: "a task",
+                VStorage: "a storage location",
+                VCompute: "a compute setting",
+                VPipeline: "a pipeline",
+                VModule: "a module",
+            }
+            kind = next((k for cls, k in kinds.items() if isinstance(value, cls)), None)
+            if kind is None:
+                return
+            what = f"{kind} (`{expr_text(expr)}`)"
+        else:
+            return
+        problem = schema_problem(name, what, expr_text(expr))
+        self.report(Finding(SCHEMA_MISMATCH, problem, self.span(expr.pos)))
 
     def dataset_format(self, name: str, expr: Expr | None) -> str | None:
         """The literal ``format=`` of dataset ``name``; GLC014 when it is unknown."""

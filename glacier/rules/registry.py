@@ -120,6 +120,13 @@ TARGET_LIMIT = Rule(
     "{target} cannot deploy {subject}: {detail}",
     summary="a task or dataset breaks a limit of the deployment target set in pyproject.toml",
 )
+SCHEMA_MISMATCH = Rule(
+    "GLC016",
+    "schema-mismatch",
+    Severity.ERROR,
+    "Schema of dataset `{dataset}` is {what}, not a type or schema Glacier can check{hint}",
+    summary="a dataset's `schema=` is a value no type check or run-time validation can use",
+)
 
 #: Every rule, in code order.
 RULES: tuple[Rule, ...] = (
@@ -139,6 +146,7 @@ RULES: tuple[Rule, ...] = (
     OVERLAPPING_STORAGE,
     INVALID_FORMAT,
     TARGET_LIMIT,
+    SCHEMA_MISMATCH,
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.code, rule.name)}

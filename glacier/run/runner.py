@@ -29,8 +29,13 @@ def run_pipeline(
     records: bool = True,
     listeners: Sequence[Listener] = (),
     project_root: str | None = None,
+    handoff_root: str | None = None,
 ) -> RunResult:
-    """Run ``pipeline`` (see `Pipeline.run`)."""
+    """Run ``pipeline`` (see `Pipeline.run`).
+
+    ``handoff_root`` (glacier.testing): a folder URI where each output without storage is
+    written and read back before it is handed on.
+    """
     from glacier.executors.base import Executor
     from glacier.executors.local import LocalExecutor
 
@@ -50,6 +55,7 @@ def run_pipeline(
         keep=keep,
         listeners=listeners,
         project_root=project_root,
+        handoff_root=handoff_root,
     )
     problems = executor.check(session)
     if problems:

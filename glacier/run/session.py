@@ -87,6 +87,8 @@ class TaskPlan:
     consumers: tuple[int, ...] = ()
     #: The part of the cache key known before the run (code, params, version, image).
     static_key: str | None = None
+    #: What a value that does not match the output's schema does: "error", "warn", "off".
+    validation: str = "off"
 
 
 @dataclass(slots=True)
@@ -113,18 +115,25 @@ class RunContext:
     #: Folder URI of the run cache (ending in "/"), or ``None`` when the cache is off.
     cache_root: str | None
     project_root: str
+    #: Folder URI where every output without storage is written and read back before it
+    #: is handed on (glacier.testing), so values go through their codecs as in the cloud.
+    handoff_root: str | None = None
 
 
 class _Pending:
     """A value not loaded yet: an external input or a cached result, read when a task that
     runs (or the result) needs it, so a fully cached part of a pipeline loads nothing."""
 
-    __slots__ = ("dataset", "location", "lock")
+    __slots__ = ("check", "dataset", "location", "lock")
 
-    def __init__(self, dataset: Dataset[Any], location: str | None = None) -> None:
+    def __init__(
+        self, dataset: Dataset[Any], location: str | None = None, *, check: bool = False
+    ) -> None:
         self.dataset = dataset
         self.location = location
         self.lock = threading.Lock()
+        #: An external input: its value is checked against its schema when read.
+        self.check = check
 
 
 def new_run_id() -> str:
@@ -158,8 +167,11 @@ class Session:
         listeners: Sequence[Listener] = (),
         project_root: str | None = None,
         run_id: str | None = None,
+        handoff_root: str | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.handoff_root = handoff_root
+        self._validate_default: str | None = None
         self.executor = executor
         self.run_id = run_id or new_run_id()
         self.project_root = project_root or run_project_root(pipeline)
@@ -192,9 +204,15 @@ class Session:
         self.cache_root = self._cache_root(cache)
         self.plans = self._plan(slots, problems)
         self.keep = self._keep(keep, problems)
+        for plan in self.plans:
+            output = plan.output
+            if output is not None and output.schema is not None:
+                plan.validation = self.validation_mode(output, problems)
         if problems:
             raise RunSetupError(problems)
-        self.context = RunContext(self.run_id, self.cache_root, self.project_root)
+        self.context = RunContext(
+            self.run_id, self.cache_root, self.project_root, self.handoff_root
+        )
         count = len(self.plans)
         self.outcomes: list[Outcome | None] = [None] * count
         self.skipped_because: dict[int, str] = {}
@@ -375,6 +393,23 @@ class Session:
                 names.add(name)
         return names
 
+    def validation_mode(self, dataset: Dataset[Any], problems: list[str] | None = None) -> str:
+        """The dataset's ``validate=``, else the project's ``[tool.glacier] validate``."""
+        if dataset.validate is not None:
+            return dataset.validate
+        if self._validate_default is None:
+            from pathlib import Path
+
+            from glacier.config import ConfigError, load_settings
+
+            try:
+                self._validate_default = load_settings(Path(self.project_root)).validate
+            except ConfigError as error:
+                if problems is not None:
+                    problems.append(str(error))
+                return "error"
+        return self._validate_default
+
     def final_datasets(self) -> list[str]:
         """Datasets produced and consumed by no task, plus those kept."""
         consumed = {dataset for plan in self.plans for _, dataset in plan.inputs}
@@ -426,7 +461,7 @@ class Session:
                         f"external input `{name}` is missing: nothing at {dataset.storage.uri}; "
                         "write it there first or pass it with inputs= (or --input NAME=URI)"
                     )
-                self.values[name] = _Pending(dataset)
+                self.values[name] = _Pending(dataset, check=dataset.schema is not None)
                 if self.cache_root is not None:
                     from glacier.storage import content_key
 
@@ -501,6 +536,12 @@ class Session:
             if type(value) is not _Pending:
                 return value
             value = read_dataset(pending.dataset, location=pending.location)
+            if pending.check:
+                mode = self.validation_mode(pending.dataset)
+                if mode != "off":
+                    from glacier.schemas import check_dataset
+
+                    check_dataset(pending.dataset, value, mode)
             self.values[name] = value
             return value
 
@@ -717,14 +758,29 @@ def execute_task(
         capture.stop_task()
     duration = time.perf_counter() - started
     log = capture.as_lines(chunks) if chunks else ()
+    if plan.validation != "off":
+        from glacier.schemas import check_dataset
+
+        try:
+            warning = check_dataset(plan.output, value, plan.validation)
+        except GlacierError as error:
+            return Outcome("failed", None, key, attempts, duration, started_wall, error, "", log)
+        if warning is not None:
+            log = (*log, warning)
     if plan.output is None:
         if key is not None:
             _mark_done(context, plan, key)
         return Outcome("succeeded", None, key, attempts, duration, started_wall, log=log)
-    if context.cache_root is None and plan.output.storage is None:
+    if (
+        context.cache_root is None
+        and plan.output.storage is None
+        and context.handoff_root is None
+    ):
         return Outcome("succeeded", value, None, attempts, duration, started_wall, log=log)
     try:
         uri = _commit(plan, value, key, context)
+        if context.handoff_root is not None:
+            value = _read_back(plan, uri)
     except GlacierError as error:
         return Outcome("failed", None, key, attempts, duration, started_wall, error, "", log)
     if key is None and context.cache_root is not None:
@@ -744,8 +800,11 @@ def _commit(plan: TaskPlan, value: Any, key: str | None, context: RunContext) ->
         write_dataset(output, value, run_id=context.run_id, task_id=plan.id, cache_key=key)
         return output.storage.uri
     if key is None or context.cache_root is None:
-        return None
-    location = _cache_location(context, plan, key)
+        if context.handoff_root is None:
+            return None
+        location = f"{context.handoff_root}{_safe(plan.id)}/"
+    else:
+        location = _cache_location(context, plan, key)
     try:
         write_dataset(
             output, value, location=location, run_id=context.run_id, task_id=plan.id, cache_key=key
@@ -762,8 +821,21 @@ def _commit(plan: TaskPlan, value: Any, key: str | None, context: RunContext) ->
                 cache_key=key,
             )
         except StorageError:
+            if context.handoff_root is not None:
+                raise  # it could not be handed on in the cloud either
             return None  # not cacheable (e.g. cannot be pickled): the run goes on
     return location
+
+
+def _read_back(plan: TaskPlan, uri: str | None) -> Any:
+    """The committed value as the next task would read it (glacier.testing's hand-off)."""
+    from glacier.storage import read_dataset
+
+    output = plan.output
+    assert output is not None
+    if output.storage is not None:
+        return read_dataset(output)
+    return read_dataset(output, location=uri)
 
 
 def _cache_location(context: RunContext, plan: TaskPlan, key: str) -> str:

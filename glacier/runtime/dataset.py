@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from glacier.runtime.identity import module_of
 from glacier.storage.locations import Storage
@@ -25,6 +25,8 @@ class Dataset(Generic[T]):
         format: how its value is stored (``"parquet"``, ``"json"``, ``"jsonl"``, ``"text"``,
             ``"bytes"``, ``"pickle"`` or a registered codec's name); ``None`` chooses
             from the value.
+        validate: ``"error"``, ``"warn"`` or ``"off"``: what a value that does not match
+            the schema does (docs/schemas.md); ``None`` follows ``[tool.glacier] validate``.
 
     Raises:
         TypeError: if ``name`` is not a string or ``storage`` is not a storage location.
@@ -42,6 +44,7 @@ class Dataset(Generic[T]):
         storage: Storage | None = None,
         *,
         format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
     ) -> None: ...
     @overload
     def __init__(
@@ -51,10 +54,17 @@ class Dataset(Generic[T]):
         *,
         schema: type[T],
         format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
     ) -> None: ...
     @overload
     def __init__(
-        self, name: str, storage: Storage | None, schema: type[T], *, format: str | None = None
+        self,
+        name: str,
+        storage: Storage | None,
+        schema: type[T],
+        *,
+        format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
     ) -> None: ...
 
     def __init__(
@@ -64,6 +74,7 @@ class Dataset(Generic[T]):
         schema: Any = None,
         *,
         format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"Dataset name must be a str, got {type(name).__name__} {name!r}")
@@ -88,8 +99,14 @@ class Dataset(Generic[T]):
                     f"{suggest(format, codec_names())}; "
                     f"known formats: {', '.join(codec_names())}"
                 )
+        if validate is not None and validate not in ("error", "warn", "off"):
+            raise ValueError(
+                f"validate of Dataset {name!r} must be 'error', 'warn' or 'off', got {validate!r}"
+            )
         self.name = name
         self.storage = storage
+        #: How a schema mismatch is handled; ``None``: ``[tool.glacier] validate`` (default error).
+        self.validate = validate
         #: The codec's name, or ``None`` to choose from the value.
         self.format = format
         self.schema = schema

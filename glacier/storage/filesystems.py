@@ -299,6 +299,10 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
         from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
 
         return LocalStore(LocalFileSystem(), scheme), rest
+    if scheme == "memory":  # glacier.testing: in-memory storage, nothing leaves the process
+        from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped, unused-ignore]
+
+        return Store(MemoryFileSystem(), scheme), "/" + rest.lstrip("/")
     if scheme == "s3":
         s3fs = import_extra("s3")
         return S3Store(s3fs.S3FileSystem(**s3_options(storage)), scheme), rest

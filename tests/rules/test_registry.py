@@ -27,6 +27,7 @@ SPEC_TABLE = [
     ("GLC013", "overlapping-storage", "error"),
     ("GLC014", "invalid-format", "error"),
     ("GLC015", "target-limit", "error"),
+    ("GLC016", "schema-mismatch", "error"),
 ]
 
 
