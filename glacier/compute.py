@@ -97,6 +97,9 @@ class Compute:
     options: tuple[tuple[str, Any], ...]
 
     def __getattr__(self, name: str) -> Any:
+        if name == "options":
+            # Unpickling looks attributes up before `options` is set: no recursion.
+            raise AttributeError(name)
         for key, value in self.options:
             if key == name:
                 return value

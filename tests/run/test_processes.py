@@ -138,3 +138,14 @@ def test_a_failing_task_in_a_process_fails_with_its_exception(
     assert run.status == "failed"
     assert isinstance(run.error, KeyError)
     assert "about to fail" in run.log
+
+
+def test_complete_example_in_worker_processes() -> None:
+    """Container and serverless computes travel to the workers (they unpickle without recursion)."""
+    from glacier.run.loading import load_pipeline
+
+    root = Path(__file__).resolve().parents[2]
+    pipeline = load_pipeline(str(root / "examples" / "analytics" / "pipeline.py"))
+    result = pipeline.run(executor=LocalExecutor(workers=2, processes=True), progress=False)
+    assert result["metrics"] == {"Ada": 37.5, "Grace": 12.5}
+    assert {run.status for run in result.tasks.values()} == {"succeeded"}
