@@ -17,3 +17,6 @@ echo "$ glacier run $EXAMPLE/pipeline.py"
 glacier run "$EXAMPLE/pipeline.py"
 echo "$ glacier runs"
 glacier runs --limit 3
+echo "$ glacier compile $EXAMPLE --target aws --out build/infra"
+glacier compile "$EXAMPLE" --target aws --out build/infra
+ls build/infra
