@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glacier.compute import Compute
+from glacier.distribution import install_hint
 from glacier.runtime.errors import GlacierError
 
 if TYPE_CHECKING:
@@ -36,15 +37,8 @@ def missing_dask_message() -> str:
     """What to install when dask.distributed is missing, naming this distribution's extra."""
     return (
         "DaskExecutor needs dask.distributed, which is not installed; "
-        f"install it with: pip install '{_distribution_name()}[dask]'"
+        f"install it with: {install_hint('dask')}"
     )
-
-
-def _distribution_name() -> str:
-    from importlib.metadata import packages_distributions
-
-    names = packages_distributions().get("glacier") or ["glacier"]
-    return names[0]
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from glacier import __version__
+from glacier.distribution import install_hint
 from glacier.model import DatasetInfo, PipelineInfo, Project, TaskInfo
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ UNSTORED_SCHEME = "glacier-dataset"
 PRODUCER = f"https://github.com/glacier-dev/glacier/tree/v{__version__}"
 #: The ``integration`` of the job-type facet.
 INTEGRATION = "GLACIER"
-MISSING_EXTRA = "OpenLineage support needs the `lineage` extra: pip install 'glacier[lineage]'"
+MISSING_EXTRA = f"OpenLineage support needs the `lineage` extra: {install_hint('lineage')}"
 
 
 class LineageUnavailableError(ImportError):

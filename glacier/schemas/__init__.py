@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from glacier.distribution import install_hint
 from glacier.runtime.errors import GlacierError
 
 #: The values of ``[tool.glacier] validate`` and ``Dataset(validate=...)``.
@@ -206,7 +207,7 @@ def _require(module: str, extra: str, schema: Any, dataset: str) -> Any:
     except ImportError:
         raise SchemaExtraMissing(
             f"dataset `{dataset}`: checking schema {schema_label(schema)} needs {extra}: "
-            f"pip install 'glacier[{extra}]'"
+            f"{install_hint(extra)}"
         ) from None
 
 

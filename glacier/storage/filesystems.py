@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from glacier.distribution import install_hint
 from glacier.storage.codecs import Blob
 from glacier.storage.errors import StorageError
 from glacier.storage.locations import S3, Storage
@@ -56,7 +57,7 @@ def import_extra(scheme: str) -> Any:
     except ImportError:
         raise StorageError(
             f"reading or writing `{scheme}://` needs the `{module}` package: "
-            f"pip install 'glacier-pipelines[{extra}]'"
+            f"{install_hint(extra)}"
         ) from None
 
 

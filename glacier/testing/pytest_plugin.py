@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from glacier.distribution import install_hint
+
 if TYPE_CHECKING:
     from glacier.storage.locations import S3
 
@@ -109,7 +111,7 @@ def glacier_dask_client() -> Iterator[Any]:
         import distributed
     except ImportError:
         raise pytest.UsageError(
-            "glacier_dask_client needs dask's distributed: pip install 'glacier[dask]'"
+            f"glacier_dask_client needs dask's distributed: {install_hint('dask')}"
         ) from None
     library: Any = distributed  # untyped calls
     cluster = library.LocalCluster(

@@ -26,7 +26,9 @@ DOCUMENTS = sorted(
     ]
 )
 #: Packages a documented install line may name besides ours (a user's own project is ``.``).
-OTHERS = {"mypy", "pre-commit"}
+#: Other tools that install lines may name: mypy, pre-commit, and the installer the generated
+#: Dockerfiles use (uv) before the project's own locked requirements.
+OTHERS = {"mypy", "pre-commit", "uv", "\\", "\\\\"}
 _PIP = re.compile(r"pip\s+install\s+([^`\n]*)")
 
 

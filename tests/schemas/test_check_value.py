@@ -169,7 +169,7 @@ def test_a_missing_extra_is_named(tmp_path: object) -> None:
         "except SchemaExtraMissing as e:\n    print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "pip install 'glacier[pydantic]'" in out.stdout and "dataset `d`" in out.stdout
+    assert "pip install 'glacier-pipelines[pydantic]'" in out.stdout and "dataset `d`" in out.stdout
 
 
 def test_importing_glacier_imports_neither_pydantic_nor_pandera() -> None:

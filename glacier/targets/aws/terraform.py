@@ -19,6 +19,7 @@ from typing import Any
 from glacier.cloud.locations import INTERMEDIATE_PREFIX, intermediate_prefix
 from glacier.cloud.secrets import secret_variable
 from glacier.compile.plan import Plan, PlannedDataset, PlannedTask
+from glacier.distribution import DISTRIBUTION
 from glacier.targets.aws import limits, state_machine
 from glacier.targets.aws.names import (
     BUCKET_PREFIX_LIMIT,
@@ -908,7 +909,7 @@ _DOCKERIGNORE = """\
 def _glacier_requirement() -> str:
     from glacier import __version__
 
-    return f"glacier[s3]=={__version__}"
+    return f"{DISTRIBUTION}[s3]=={__version__}"
 
 
 def _assume(service: str) -> str:

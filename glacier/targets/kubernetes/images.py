@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from glacier.compile.plan import Plan, PlannedTask
+from glacier.distribution import DISTRIBUTION
 from glacier.targets.kubernetes.manifests import image_of
 from glacier.targets.kubernetes.names import to_label
 
@@ -63,7 +64,7 @@ def _slug(image: str) -> str:
 
 
 def glacier_requirement(plan: Plan, target: KubernetesTarget) -> str:
-    """``glacier[extras]==version`` with the extras of the stores the pipeline touches."""
+    """``glacier-pipelines[extras]==version`` with the extras of the stores the pipeline touches."""
     from glacier import __version__
 
     extras = {
@@ -74,7 +75,7 @@ def glacier_requirement(plan: Plan, target: KubernetesTarget) -> str:
     if target.data is not None:
         extras.update(extra for scheme, extra in _SCHEMES.items() if target.data.startswith(scheme))
     suffix = f"[{','.join(sorted(extras))}]" if extras else ""
-    return f"glacier{suffix}=={__version__}"
+    return f"{DISTRIBUTION}{suffix}=={__version__}"
 
 
 def dockerfiles(plan: Plan, target: KubernetesTarget) -> dict[str, bytes]:

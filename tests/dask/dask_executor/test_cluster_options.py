@@ -164,4 +164,4 @@ def test_missing_distributed_names_the_extra() -> None:
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert "pip install 'glacier[dask]'" in output
+    assert "pip install 'glacier-pipelines[dask]'" in output

@@ -321,7 +321,7 @@ def test_one_dockerfile_per_image() -> None:
     assert "#   shop.extract\n#   shop.left\n#   shop.join\n" in runner
     assert "FROM python:3.12-slim\n" in runner and "FROM spark:3.5\n" in spark
     # S3 for the declared dataset, GCS for the data folder.
-    assert "pip install --no-cache-dir 'glacier[gcs,s3]==" in spark
+    assert "pip install --no-cache-dir 'glacier-pipelines[gcs,s3]==" in spark
     assert "ENV PYTHONPATH=/opt/glacier/project PYTHONUNBUFFERED=1" in spark
     assert "USER 1000:1000\n" in spark
     assert spark.endswith('ENTRYPOINT ["python", "-m", "glacier.cloud.run"]\n')
