@@ -22,7 +22,18 @@ pytest_run() {
   [ $rc -eq 5 ] && echo "pytest collected no tests"
   return $rc
 }
+# Tests write only below temporary folders: anything new and untracked in the checkout is a leak.
+untracked_before=$(git status --porcelain --untracked-files=normal 2>/dev/null | grep '^??' || true)
+no_litter() {
+  local after
+  after=$(git status --porcelain --untracked-files=normal 2>/dev/null | grep '^??' || true)
+  if [ "$after" != "$untracked_before" ]; then
+    echo "tests left files in the checkout:"; diff <(echo "$untracked_before") <(echo "$after") | grep '^>'
+    return 1
+  fi
+}
 step "pytest" pytest_run --doctest-modules glacier/graph glacier/compute.py glacier/runtime tests
+step "no files left behind" no_litter
 if [ -f vscode-extension/scripts/test.sh ]; then
   step "vscode extension" env GLACIER_PYTHON="$PWD/.venv/bin/python" bash vscode-extension/scripts/test.sh
 fi

@@ -120,7 +120,12 @@ def test_script_ids_equal_static_ids(tmp_path: Path) -> None:
         "print(json.dumps(seen))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=glacier_env(), check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=glacier_env(),
+        check=True,
+        cwd=tmp_path,  # the script compiles to ./infra at top level
     )
     import json
 
