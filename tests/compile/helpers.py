@@ -11,6 +11,7 @@ from glacier.cli.compile import analyze_project
 from glacier.compile import Plan, make_plan, select_pipeline
 from glacier.config import load_settings
 from glacier.model import Project
+from glacier.runtime.importing import importing_user_code
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "analytics" / "pipeline.py"
@@ -28,15 +29,24 @@ def _only(project: Project, path: Path) -> Project:
     return _defined_in(project, path)
 
 
-def import_module(path: Path, name: str) -> ModuleType:
-    """Import ``path`` as module ``name`` (the name the analyzer gives it), fresh."""
+def import_module(path: Path, name: str, *, as_glacier: bool = True) -> ModuleType:
+    """Import ``path`` as module ``name`` (the name the analyzer gives it), fresh.
+
+    ``as_glacier`` imports it the way glacier does; ``False`` runs it as ``python file.py`` would.
+    """
     sys.modules.pop(name, None)
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        # Only the graph is wanted: top-level run()/compile() lines are skipped, as when
+        # glacier itself imports user code (they would write ./infra otherwise).
+        if as_glacier:
+            with importing_user_code():
+                spec.loader.exec_module(module)
+        else:
+            spec.loader.exec_module(module)
     finally:
         sys.modules.pop(name, None)
     return module

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from glacier.model import PipelineInfo, Project
+from glacier.runtime.importing import importing_user_code
 from glacier.runtime.pipeline import Pipeline
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +47,10 @@ def runtime_project(path: Path, module_name: str) -> Project:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        # Only the graph is wanted: top-level run()/compile() lines are skipped, as when
+        # glacier itself imports user code (they would write ./infra otherwise).
+        with importing_user_code():
+            spec.loader.exec_module(module)
         pipelines = [value for value in vars(module).values() if isinstance(value, Pipeline)]
         datasets: dict[str, object] = {}
         tasks: dict[str, object] = {}
