@@ -1,7 +1,8 @@
-"""Pictures without a system Graphviz: SVG through the WebAssembly Graphviz, same node ids."""
+"""Pictures without a system Graphviz: SVG, PNG and PDF through the WebAssembly Graphviz."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -10,8 +11,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pypdf
 import pytest
 
+from glacier.outputs.graph.pdf import PdfError, pdf_from_graphviz_json
 from glacier.outputs.graph.svg import GraphvizError, render_image
 from glacier.outputs.graph.wasm import wasm_available
 
@@ -102,7 +105,7 @@ def test_glacier_graph_writes_an_svg_without_dot(tmp_path: Path) -> None:
     assert not any(text and text.startswith("p0_") for text in texts)
 
 
-def test_png_without_dot_and_pdf_says_what_to_install(tmp_path: Path) -> None:
+def test_png_without_dot(tmp_path: Path) -> None:
     (tmp_path / "x.py").write_text(PIPELINE)
     env = without_dot(tmp_path)
     for attempt in (1, 2):
@@ -117,16 +120,44 @@ def test_png_without_dot_and_pdf_says_what_to_install(tmp_path: Path) -> None:
     png = (tmp_path / "dag1.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
     assert png == (tmp_path / "dag2.png").read_bytes()  # the same bytes every time
-    done = subprocess.run(
-        ["glacier-graph", "x.py", "--format", "pdf", "-o", "dag.pdf"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+
+
+def test_pdf_without_dot_is_a_vector_page_with_every_name(tmp_path: Path) -> None:
+    (tmp_path / "x.py").write_text(PIPELINE)
+    env = without_dot(tmp_path)
+    by_suffix = subprocess.run(
+        ["glacier-graph", "x.py", "-o", "dag.pdf"], cwd=tmp_path, env=env, capture_output=True
     )
-    assert done.returncode == 2
-    assert "`dot`" in done.stderr and "SVG and PNG work without it" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert by_suffix.returncode == 0, by_suffix.stderr.decode()
+    by_format = subprocess.run(
+        ["glacier-graph", "x.py", "--format", "pdf"], cwd=tmp_path, env=env, capture_output=True
+    )
+    assert by_format.returncode == 0, by_format.stderr.decode()
+    pdf = (tmp_path / "dag.pdf").read_bytes()
+    assert pdf == by_format.stdout  # the same bytes every time, to a file or a pipe
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf), strict=True)  # strict: a wrong xref fails
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert width > 100 and height > 100
+    # Every text drawn (each `Tj` of the content stream), and vector shapes, no image.
+    content = pypdf.generic.ContentStream(page.get_contents(), reader)
+    operators = [operator for _, operator in content.operations]
+    texts = {operands[0] for operands, operator in content.operations if operator == b"Tj"}
+    names = {"tidy", "split_left", "split_right", "join", "publish", "raw", "clean", "joined"}
+    assert names <= texts, names - texts
+    assert {"diamond", "s3://lake/raw/"} <= texts  # the frame's title, the input's location
+    assert b"c" in operators and b"f" in operators and b"B" in operators
+    assert not page.images
+
+
+def test_pdf_without_dot_says_what_is_wrong_with_the_layout() -> None:
+    with pytest.raises(PdfError, match="not a Graphviz JSON layout"):
+        pdf_from_graphviz_json(b"{}")
+    with pytest.raises(GraphvizError, match="WebAssembly"):
+        render_image("digraph {", "pdf", "wasm")
 
 
 def test_both_renderers_draw_the_same_nodes_and_dot_is_preferred() -> None:
