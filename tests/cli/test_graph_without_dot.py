@@ -256,3 +256,42 @@ def test_the_webassembly_build_flattens_html_labels_to_their_text() -> None:
     )
     texts = [t.text for t in ET.fromstring(render_image(source, "svg", "wasm")).iter(f"{SVG}text")]
     assert texts == ["a_task", "local & cheap"]
+
+
+#: Python 3.10, the oldest Glacier supports, with Glacier installed (scripts/setup.sh); there
+#: the WebAssembly Graphviz does not install, so graphviz-pure draws.
+PY310_VENV = Path(os.environ.get("GLACIER_PY310_VENV", REPO / ".venv-py310"))
+
+
+def test_python_310_draws_svg_png_and_pdf_without_dot(tmp_path: Path) -> None:
+    python = PY310_VENV / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"no Glacier on Python 3.10 ({PY310_VENV}); run scripts/setup.sh")
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "(3, 10)"
+    (tmp_path / "x.py").write_text(PIPELINE)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty)}  # no `dot`, no other Python's scripts
+    for name in ("dag.svg", "dag.png", "dag.pdf"):
+        done = subprocess.run(
+            [PY310_VENV / "bin" / "glacier-graph", "x.py", "-o", name],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "dag.svg").read_bytes()
+    assert b"(graphviz-pure)" in svg
+    assert task_ids(svg) == {
+        f"x.{n}" for n in ("tidy", "split_left", "split_right", "join", "publish")
+    }
+    assert (tmp_path / "dag.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    reader = pypdf.PdfReader(tmp_path / "dag.pdf", strict=True)
+    assert "split_right" in reader.pages[0].extract_text()

@@ -223,9 +223,8 @@ def _rgb(colour: tuple[float, float, float, float]) -> str:
 
 
 def _n(number: float) -> str:
-    """A PDF number: at most three decimals, no trailing zeros, no ``-0``."""
-    text = f"{number:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """A PDF number with Graphviz's precision (two decimals); hot, so kept plain."""
+    return f"{number:.2f}"
 
 
 def _escaped(text: str) -> str:
@@ -235,7 +234,7 @@ def _escaped(text: str) -> str:
 
 def _document(width: float, height: float, content: bytes, fonts: Mapping[str, str]) -> bytes:
     """The PDF file: catalog, one page, its fonts and its compressed content stream."""
-    stream = zlib.compress(content, 9)
+    stream = zlib.compress(content)
     font_objects = {resource: 5 + index for index, resource in enumerate(fonts.values())}
     font_dict = " ".join(f"/{resource} {number} 0 R" for resource, number in font_objects.items())
     objects = [
