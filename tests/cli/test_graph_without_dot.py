@@ -222,8 +222,9 @@ def test_pdf_from_either_renderer(renderer: Renderer) -> None:
 
 
 def test_pdf_without_dot_says_what_is_wrong_with_the_layout() -> None:
-    with pytest.raises(PdfError, match="not a Graphviz JSON layout"):
-        pdf_from_graphviz_json(b"{}")
+    for layout in (b"{}", b"[]", b'{"bb": "0,0,9,9", "_draw_": [{"op": "P"}]}', b"nope"):
+        with pytest.raises(PdfError, match="not a Graphviz JSON layout"):
+            pdf_from_graphviz_json(layout)
     with pytest.raises(GraphvizError, match="WebAssembly"):
         render_image("digraph {", "pdf", "wasm")
     with pytest.raises(GraphvizError, match="graphviz-pure failed"):

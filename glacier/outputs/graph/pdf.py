@@ -38,7 +38,7 @@ _FACES = {
 }
 _BOLD, _ITALIC = 1, 2  # xdot ``t`` flags
 _LINE_WIDTH = re.compile(r"setlinewidth\(([\d.]+)\)")
-#: Graphviz's default pen width and its dash patterns.
+#: PDF dash patterns for Graphviz's ``dashed`` and ``dotted`` styles.
 _DASHES = {"dashed": "[6] 0 d", "dotted": "[1 5] 0 d"}
 
 
@@ -55,14 +55,14 @@ def pdf_from_graphviz_json(layout: bytes | str) -> bytes:
     try:
         graph = json.loads(layout)
         left, bottom, right, top = (float(n) for n in str(graph["bb"]).split(","))
-    except (ValueError, KeyError, TypeError) as error:
-        raise PdfError(f"not a Graphviz JSON layout: {error}") from error
-    painter = _Painter()
-    for item in _drawn_in_order(graph):
-        for key in ("_draw_", "_hdraw_", "_tdraw_", "_ldraw_", "_hldraw_", "_tldraw_"):
-            ops = item.get(key)
-            if isinstance(ops, list):
-                painter.paint(ops)
+        painter = _Painter()
+        for item in _drawn_in_order(graph):
+            for key in ("_draw_", "_hdraw_", "_tdraw_", "_ldraw_", "_hldraw_", "_tldraw_"):
+                ops = item.get(key)
+                if isinstance(ops, list):
+                    painter.paint(ops)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise PdfError(f"not a Graphviz JSON layout: {error!r}") from error
     width, height = right - left, top - bottom
     content = f"1 0 0 1 {_n(-left)} {_n(-bottom)} cm\n".encode() + painter.content()
     return _document(width, height, content, painter.fonts)
