@@ -268,8 +268,10 @@ export async function run(): Promise<void> {
   });
 
   test('without Graphviz `dot` on the server\'s PATH the graph is drawn all the same, same ids, clicks work', async () => {
+    // The webview's SVG has no comments left (prepareSvg), so the renderer shows only in the bytes:
+    // Glacier's other Graphviz lays out a little differently from Debian's `dot`.
     const withDot = await graphState();
-    assert.ok(withDot.svg && !withDot.svg.includes('(graphviz-pure)'), 'the first pictures came from the system dot');
+    assert.ok(withDot.svg && withDot.tasks.length >= 3, 'a graph drawn by dot to compare with');
     const config = vscode.workspace.getConfiguration('glacier');
     const original = config.inspect<string[] | string>('interpreter')?.globalValue;
     const python = Array.isArray(original) ? original[0] : String(original);
@@ -288,8 +290,8 @@ export async function run(): Promise<void> {
         if (g.message && g.message.kind === 'error') {
           throw new Error(`graph message: ${g.message.title}: ${g.message.message}`);
         }
-        return g.svg && g.svg.includes('(graphviz-pure)') ? g : undefined;
-      }, 60000);
+        return g.renders > withDot.renders && g.svg && g.svg !== withDot.svg ? g : undefined;
+      }, 30000);
       assert.deepEqual([...st.tasks].sort(), [...withDot.tasks].sort(), 'the same task ids as with dot');
       assert.deepEqual([...st.datasets].sort(), [...withDot.datasets].sort(), 'the same dataset ids as with dot');
       const [probe] = (await pw([{ type: 'probeWebview', want: 'graph' }, { type: 'screenshot', name: 'graph-without-dot.png', settleMs: 600 }])) as WebviewProbe[];
@@ -314,10 +316,7 @@ export async function run(): Promise<void> {
     }, 60000);
     await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     await vscode.commands.executeCommand('glacier.showGraph');
-    await waitFor('graph by dot again', async () => {
-      const g = await graphState();
-      return g.svg && !g.svg.includes('(graphviz-pure)') && g.tasks.length >= 3;
-    }, 60000);
+    await waitFor('graph by dot again', async () => (await graphState()).svg === withDot.svg, 30000);
   });
 
   test('the graph and diagnostics follow edits (didChange, debounced)', async () => {
