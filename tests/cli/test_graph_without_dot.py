@@ -17,6 +17,7 @@ import pytest
 
 from glacier.outputs.graph.pdf import PdfError, pdf_from_graphviz_json
 from glacier.outputs.graph.port import port_available
+from glacier.outputs.graph.style import FONT
 from glacier.outputs.graph.svg import GraphvizError, Renderer, render_image
 from glacier.outputs.graph.wasm import wasm_available
 
@@ -80,7 +81,11 @@ def task_ids(svg: bytes) -> set[str]:
     }
 
 
-def drawn_structure(svg: bytes) -> dict[str, tuple[str, list[tuple[str | None, ...]], list[str]]]:
+#: A drawn text: its content, weight and colour.
+Text = tuple[str | None, str | None, str | None]
+
+
+def drawn_structure(svg: bytes) -> dict[str, tuple[str, list[Text], list[str]]]:
     """Each node, edge and cluster by id: its class, its texts (with weight and colour) and the
     colours of its shapes: what a picture shows, without the coordinates."""
     structure = {}
@@ -200,6 +205,16 @@ def test_pdf_without_dot_is_a_vector_page_with_every_name(tmp_path: Path) -> Non
     assert {"diamond", "s3://lake/raw/"} <= texts  # the frame's title, the input's location
     assert b"c" in operators and b"f" in operators and b"B" in operators
     assert not page.images
+
+
+def test_the_ports_png_keeps_a_sans_serif_font() -> None:
+    """Our font is not among the port's bundled ones; its PNG asks for sans-serif instead of
+    falling back to serif, and the SVG keeps naming our font for the viewer to use."""
+    label = 'digraph g {{ a [fontname="{}", label=<<b>step_1</b><br/>serverless>] }}'
+    png = render_image(label.format(FONT), "png", "port")
+    assert png == render_image(label.format("sans-serif"), "png", "port")
+    assert png != render_image(label.format("serif"), "png", "port")
+    assert f'font-family="{FONT}"'.encode() in render_image(label.format(FONT), "svg", "port")
 
 
 @pytest.mark.parametrize("renderer", ["port", "wasm"])

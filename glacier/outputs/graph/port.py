@@ -18,7 +18,13 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from glacier.outputs.graph.style import FONT
+
 PROGRAM = "graphviz-pure"
+#: The port paints PNG text with the fonts it bundles (Tinos, Arimo, Cousine) and draws a font
+#: it does not know, such as our `FONT`, with the serif one; ``sans-serif`` picks Arimo, so the
+#: PNG keeps the sans-serif look that ``dot`` gives it with DejaVu Sans.
+PNG_FONT = "sans-serif"
 #: A picture of thousands of nodes takes about a second; this bounds a runaway layout.
 TIMEOUT_SECONDS = 300
 
@@ -60,6 +66,8 @@ def render_port(source: str, format: str) -> bytes:
             return pdf_from_graphviz_json(_run(source, "json"))
         except PdfError as error:
             raise PortError(f"graphviz-pure gave no usable layout: {error}") from error
+    if format == "png":
+        source = source.replace(f'fontname="{FONT}"', f'fontname="{PNG_FONT}"')
     return _run(source, format)
 
 
