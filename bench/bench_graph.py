@@ -9,8 +9,10 @@ modules, then times separately, taking the best of ``--repeat`` runs:
 * analysis: ``analyze_paths`` (cache off) -> ``Project``;
 * DOT generation: ``render_dot`` (pure Python);
 * Graphviz: the ``dot`` program turning that DOT into SVG;
-* the WebAssembly Graphviz (what draws when ``dot`` is missing) on the same DOT, with its
-  ratio to ``dot`` measured in the same run;
+* what draws when ``dot`` is missing, on the same DOT: ``graphviz-pure`` (the Rust port) and
+  the WebAssembly Graphviz, each as SVG and PDF, with their ratios to ``dot`` measured in the
+  same run (the three renderers take turns, so a noisy machine slows them alike; medians and
+  the min-max spread are printed);
 
 and prints the figures. ``--nodes`` also times the picture with every dataset as its own
 node (by default, above 60 tasks, datasets become edge labels; above 300 the picture is
@@ -20,6 +22,7 @@ compact and the labels move into tooltips).
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import tempfile
 import time
@@ -32,7 +35,7 @@ from glacier.analysis import analyze_paths
 from glacier.config import load_settings
 from glacier.outputs.graph.dot import render_dot
 from glacier.outputs.graph.style import DatasetMode
-from glacier.outputs.graph.svg import render_image
+from glacier.outputs.graph.svg import ImageFormat, Renderer, render_image
 
 T = TypeVar("T")
 KINDS = (
@@ -113,6 +116,28 @@ def best(repeat: int, action: Callable[[], T]) -> tuple[float, T]:
     return min(times), result
 
 
+#: The renderers compared, in turn: (label, renderer, format).
+DRAWERS: tuple[tuple[str, Renderer, ImageFormat], ...] = (
+    ("Graphviz dot -> SVG", "dot", "svg"),
+    ("graphviz-pure -> SVG", "port", "svg"),
+    ("WebAssembly Graphviz -> SVG", "wasm", "svg"),
+    ("Graphviz dot -> PDF (cairo)", "dot", "pdf"),
+    ("graphviz-pure -> PDF", "port", "pdf"),
+    ("WebAssembly Graphviz -> PDF", "wasm", "pdf"),
+)
+
+
+def interleaved(repeat: int, source: str) -> dict[int, list[float]]:
+    """Seconds per run of each of `DRAWERS`, taking turns ``repeat`` times."""
+    times: dict[int, list[float]] = {index: [] for index in range(len(DRAWERS))}
+    for _ in range(repeat):
+        for index, (_, renderer, format) in enumerate(DRAWERS):
+            start = time.perf_counter()
+            render_image(source, format, renderer)
+            times[index].append(time.perf_counter() - start)
+    return times
+
+
 def measure(label: str, path: Path, repeat: int, modes: list[DatasetMode]) -> None:
     settings = load_settings(path.parent)
     analysis, result = best(repeat, lambda: analyze_paths([path], settings, cache=False))
@@ -125,21 +150,23 @@ def measure(label: str, path: Path, repeat: int, modes: list[DatasetMode]) -> No
     print(f"  analysis (analyze_paths, no cache) {analysis * 1000:9.1f} ms")
     for mode in modes:
         generation, source = best(repeat, partial(render_dot, project, datasets=mode))
-        drawing, svg = best(max(1, repeat - 1), partial(render_image, source, "svg", "dot"))
-        in_wasm, wasm_svg = best(max(1, repeat - 1), partial(render_image, source, "svg", "wasm"))
+        times = interleaved(repeat, source)
+        medians = {index: statistics.median(runs) for index, runs in times.items()}
+        drawing = medians[0]
         total = analysis + generation + drawing
         print(f"  --datasets {mode}:")
         print(
             f"    DOT generation (render_dot)      {generation * 1000:9.1f} ms"
             f"  ({len(source):,} bytes)"
         )
-        print(
-            f"    Graphviz dot -> SVG              {drawing * 1000:9.1f} ms  ({len(svg):,} bytes)"
-        )
-        print(
-            f"    WebAssembly Graphviz -> SVG      {in_wasm * 1000:9.1f} ms  "
-            f"({len(wasm_svg):,} bytes; {in_wasm / drawing:.2f}x dot)"
-        )
+        for index, (name, _, format) in enumerate(DRAWERS):
+            baseline = medians[0 if format == "svg" else 3]
+            runs = times[index]
+            print(
+                f"    {name:<32} {medians[index] * 1000:9.1f} ms  "
+                f"(median of {len(runs)}, {min(runs) * 1000:.0f}-{max(runs) * 1000:.0f} ms; "
+                f"{medians[index] / baseline:.2f}x dot)"
+            )
         print(
             f"    total {total:6.2f} s: analysis {analysis / total:5.1%}, "
             f"DOT {generation / total:5.1%}, dot {drawing / total:5.1%}"
@@ -165,7 +192,10 @@ def main() -> None:
         measure("single file", single, args.repeat, modes)
         measure("package (12 modules)", package, args.repeat, modes)
     version = subprocess.run(["dot", "-V"], capture_output=True, text=True, check=False)
-    print(f"\nbest of {args.repeat} runs; {version.stderr.strip()}")
+    print(
+        f"\nanalysis and DOT: best of {args.repeat} runs; drawing: medians; "
+        f"{version.stderr.strip()}"
+    )
 
 
 if __name__ == "__main__":

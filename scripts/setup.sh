@@ -42,6 +42,30 @@ if ! "$LOWEST/bin/python" -c "import mypy, networkx" 2>/dev/null; then
   "$LOWEST/bin/python" -c 'import sysconfig, pathlib, sys; pathlib.Path(sysconfig.get_paths()["purelib"], "glacier-checkout.pth").write_text(sys.argv[1] + "\n")' "$ROOT"
 fi
 
+# Python 3.10, the oldest Glacier supports, in its own virtualenv with Glacier's runtime
+# dependencies only, for tests/cli/test_graph_without_dot.py (pictures without `dot` there).
+PY310_VENV=.venv-py310
+PY310_STAMP=$PY310_VENV/.glacier-installed
+if [ "$(cat "$PY310_STAMP" 2>/dev/null)" != "$WANT" ]; then
+  PY310=""
+  # pyenv's shim may exist without 3.10 being selected, so each candidate must run.
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10*/bin/python3.10 python3.10; do
+    if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+      PY310=$candidate
+      break
+    fi
+  done
+  if [ -n "$PY310" ]; then
+    echo "setup: installing Glacier into $PY310_VENV ($PY310)"
+    [ -x "$PY310_VENV/bin/python" ] || "$PY310" -m venv "$PY310_VENV"
+    "$PY310_VENV/bin/python" -m pip install -q --disable-pip-version-check -e . \
+      --config-settings editable_mode=compat
+    echo "$WANT" > "$PY310_STAMP"
+  else
+    echo "setup: no Python 3.10 found (python3.10 or pyenv); the Python 3.10 tests will say so"
+  fi
+fi
+
 # Components the tests start themselves (emulators, tools with their own virtualenvs):
 # one idempotent script each, so they stay independent of one another.
 if [ "$CORE_ONLY" -eq 0 ]; then

@@ -1,7 +1,7 @@
 """`glacier graph` / `glacier-graph`: draw pipelines from source, without running them.
 
 Exit codes as `glacier check`: 0 drawn, 1 drawn but the code has error diagnostics,
-2 usage error or internal failure (including a missing Graphviz ``dot`` for pdf).
+2 usage error or internal failure (including no Graphviz at all for svg/png/pdf).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ examples:
   glacier-graph pipeline.py --format ascii
 
 exit status: 0 drawn; 1 drawn, but the code has errors (see `glacier check`);
-2 usage error, unknown pipeline, missing Graphviz (pdf), or internal error.
+2 usage error, unknown pipeline, no Graphviz to draw with, or internal error.
 """
 
 

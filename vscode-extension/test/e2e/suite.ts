@@ -5,6 +5,7 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyThemeFilter, contrastRatio, relativeLuminance, Rgb, ThemeName } from '../../src/theme';
@@ -264,6 +265,58 @@ export async function run(): Promise<void> {
       const e = vscode.window.activeTextEditor;
       return e && e.selection.start.line === decl.line && e.document.getText(e.selection) === 'raw';
     });
+  });
+
+  test('without Graphviz `dot` on the server\'s PATH the graph is drawn all the same, same ids, clicks work', async () => {
+    // The webview's SVG has no comments left (prepareSvg), so the renderer shows only in the bytes:
+    // Glacier's other Graphviz lays out a little differently from Debian's `dot`.
+    const withDot = await graphState();
+    assert.ok(withDot.svg && withDot.tasks.length >= 3, 'a graph drawn by dot to compare with');
+    const config = vscode.workspace.getConfiguration('glacier');
+    const original = config.inspect<string[] | string>('interpreter')?.globalValue;
+    const python = Array.isArray(original) ? original[0] : String(original);
+    // The server runs as `env PATH=<empty folder> python -m glacier_lsp`: no `dot` anywhere.
+    const noDot = fs.mkdtempSync(path.join(os.tmpdir(), 'no-dot-'));
+    try {
+      await config.update('interpreter', ['/usr/bin/env', `PATH=${noDot}`, python], vscode.ConfigurationTarget.Global);
+      await waitFor('server on the PATH without dot', async () => {
+        const st = await serverState();
+        return st.state === 'running' && st.interpreter?.command.includes(`PATH=${noDot}`);
+      }, 60000);
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      await vscode.commands.executeCommand('glacier.showGraph');
+      const st = await waitFor('a graph drawn without dot', async () => {
+        const g = await graphState();
+        if (g.message && g.message.kind === 'error') {
+          throw new Error(`graph message: ${g.message.title}: ${g.message.message}`);
+        }
+        return g.renders > withDot.renders && g.svg && g.svg !== withDot.svg ? g : undefined;
+      }, 30000);
+      assert.deepEqual([...st.tasks].sort(), [...withDot.tasks].sort(), 'the same task ids as with dot');
+      assert.deepEqual([...st.datasets].sort(), [...withDot.datasets].sort(), 'the same dataset ids as with dot');
+      const [probe] = (await pw([{ type: 'probeWebview', want: 'graph' }, { type: 'screenshot', name: 'graph-without-dot.png', settleMs: 600 }])) as WebviewProbe[];
+      assert.ok(probe.graphVisible, 'graph visible in the webview');
+      assert.deepEqual(probe.taskIds.map((i) => i.slice(5)).sort(), [...withDot.tasks].sort(), 'the webview shows every task');
+      const ed = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      ed.selection = new vscode.Selection(0, 0, 0, 0);
+      const [click] = await pw([{ type: 'clickNode', id: `task:${byName(st.tasks, 'clean')}` }]);
+      assert.ok(click.clicked, JSON.stringify(click));
+      const def = findPosition(doc, 'def clean(', 'clean');
+      await waitFor('cursor on def clean', () => {
+        const e = vscode.window.activeTextEditor;
+        return e && e.document.uri.toString() === pipelineUri.toString() && e.selection.start.line === def.line && e.document.getText(e.selection) === 'clean';
+      });
+    } finally {
+      await config.update('interpreter', original, vscode.ConfigurationTarget.Global);
+      fs.rmSync(noDot, { recursive: true, force: true });
+    }
+    await waitFor('server back on the normal PATH', async () => {
+      const st = await serverState();
+      return st.state === 'running' && st.interpreter?.command[0] === python;
+    }, 60000);
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('glacier.showGraph');
+    await waitFor('graph by dot again', async () => (await graphState()).svg === withDot.svg, 30000);
   });
 
   test('the graph and diagnostics follow edits (didChange, debounced)', async () => {
