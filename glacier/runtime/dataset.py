@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import itertools
 import sys
-from typing import Any, Generic, Literal, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
 from glacier.runtime.identity import module_of
 from glacier.storage.locations import Storage
 
 T = TypeVar("T")
+
+
+class FrameSchema(Protocol):
+    """A schema object that checks frames at run time (a pandera ``DataFrameSchema``);
+    the value it describes is typed ``Any`` (docs/schemas.md)."""
+
+    @property
+    def validate(self) -> Callable[..., Any]: ...
 
 _declaration_counter = itertools.count()
 
@@ -62,6 +71,26 @@ class Dataset(Generic[T]):
         name: str,
         storage: Storage | None,
         schema: type[T],
+        *,
+        format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Dataset[Any],
+        name: str,
+        storage: Storage | None = None,
+        *,
+        schema: FrameSchema,
+        format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Dataset[Any],
+        name: str,
+        storage: Storage | None,
+        schema: FrameSchema,
         *,
         format: str | None = None,
         validate: Literal["error", "warn", "off"] | None = None,
