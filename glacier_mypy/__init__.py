@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 
 from mypy.errorcodes import VALID_TYPE, ErrorCode
 from mypy.exprtotype import TypeTranslationError, expr_to_unanalyzed_type
-from mypy.nodes import get_member_expr_fullname
 from mypy.nodes import (
     ARG_NAMED,
     ARG_NAMED_OPT,
@@ -75,6 +74,7 @@ from mypy.nodes import (
     Var,
     WhileStmt,
     WithStmt,
+    get_member_expr_fullname,
 )
 from mypy.plugin import (
     AnalyzeTypeContext,

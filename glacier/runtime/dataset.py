@@ -20,6 +20,7 @@ class FrameSchema(Protocol):
     @property
     def validate(self) -> Callable[..., Any]: ...
 
+
 _declaration_counter = itertools.count()
 
 

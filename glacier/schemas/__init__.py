@@ -171,9 +171,7 @@ def check_dataset(dataset: Any, value: Any, mode: str, *, strict: bool = True) -
     return None
 
 
-def check_given(
-    given: Sequence[tuple[Any, Any]], mode_of: Callable[[Any], str]
-) -> list[str]:
+def check_given(given: Sequence[tuple[Any, Any]], mode_of: Callable[[Any], str]) -> list[str]:
     """Check the values given with ``run(inputs=...)`` before the run starts.
 
     ``given`` pairs each dataset with its value; ``mode_of(dataset)`` is its ``validate``
@@ -261,7 +259,7 @@ def _adapter(target: Any, schema: Any, dataset: str, strict: bool) -> Any:
         options: dict[str, Any] = {"revalidate_instances": "always"}
         if strict:
             options.update(strict=True, extra="forbid")
-        config = pydantic.ConfigDict(**options)  # type: ignore[typeddict-item]
+        config = pydantic.ConfigDict(**options)
     adapter = pydantic.TypeAdapter(_pydantic_compatible(target), config=config)
     _adapters[(target, strict)] = adapter
     return adapter
@@ -350,8 +348,7 @@ def _whole_value_mismatch(value: Any, schema: type, dataset: str) -> SchemaMisma
     return SchemaMismatch(
         dataset,
         name,
-        f"the schema is the type of the whole value, one {name}, got {got} "
-        f"(declare {instead})",
+        f"the schema is the type of the whole value, one {name}, got {got} (declare {instead})",
     )
 
 
@@ -551,7 +548,10 @@ def _check_class(value: Any, schema: type, dataset: str) -> None:
         return
     hint = ""
     if isinstance(value, (list, tuple)) and schema not in (list, tuple):
-        hint = f" (the schema is the type of the whole value: schema=list[{schema.__name__}] for a list)"
+        hint = (
+            " (the schema is the type of the whole value: "
+            f"schema=list[{schema.__name__}] for a list)"
+        )
     raise SchemaMismatch(
         dataset, schema.__name__, f"expected {schema.__name__}, got {type(value).__name__}{hint}"
     )

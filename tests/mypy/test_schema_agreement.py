@@ -27,7 +27,7 @@ from glacier.schemas import SchemaMismatch, check_value
 REPO = Path(__file__).resolve().parents[2]
 ERROR_LINE = re.compile(r"^cases\.py:(?P<line>\d+): error: ")
 
-HEADER = '''\
+HEADER = """\
 from dataclasses import dataclass
 from typing import Optional, TypedDict
 
@@ -43,7 +43,7 @@ class Point:
 class Tag(TypedDict):
     name: str
     weight: int
-'''
+"""
 
 Schema = tuple[str, ...]  # ("int",), ("list", inner...), ("Point",) ...
 
@@ -173,7 +173,8 @@ def test_mypy_and_the_run_agree_on_generated_schemas(tmp_path: Path, batch: list
     mypy = _mypy_rejects(folder, returns)
     runtime = _runtime_rejects(folder / "cases.py", batch)
     disagreements = [
-        (batch[i], "mypy rejects" if i in mypy else "the run rejects") for i in sorted(mypy ^ runtime)
+        (batch[i], "mypy rejects" if i in mypy else "the run rejects")
+        for i in sorted(mypy ^ runtime)
     ]
     assert not disagreements, disagreements
 

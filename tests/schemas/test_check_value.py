@@ -69,11 +69,13 @@ def test_the_schema_is_the_type_of_the_whole_value() -> None:
         "dataset `users` does not match its schema User: the schema is the type of the "
         "whole value, one User, got a list of 2 (declare schema=list[User] for a list of rows)"
     )
-    with pytest.raises(SchemaMismatch, match="got a pandas DataFrame .*pandera or Arrow"):
+    with pytest.raises(SchemaMismatch, match=r"got a pandas DataFrame .*pandera or Arrow"):
         check_value(pd.DataFrame({"name": ["a"], "age": [1]}), User, dataset="users")
     with pytest.raises(SchemaMismatch, match=r"expected int, got list \(.*schema=list\[int\]"):
         check_value([1, 2], int, dataset="n")
-    with pytest.raises(SchemaMismatch, match=r"list\[User\]: Input should be a valid list \(got User\("):
+    with pytest.raises(
+        SchemaMismatch, match=r"list\[User\]: Input should be a valid list \(got User\("
+    ):
         check_value(User("a", 1), list[User], dataset="users")
 
 

@@ -73,8 +73,8 @@ def test_a_mismatching_output_fails_its_task_and_skips_its_consumers(
     assert run.status == "failed"
     assert isinstance(run.error, SchemaMismatch)
     assert str(run.error) == (
-        "dataset `raw_users` does not match its schema list[User]: row 1, field `age`: Input should "
-        "be a valid integer (got 'unknown') "
+        "dataset `raw_users` does not match its schema list[User]: row 1, field `age`: "
+        "Input should be a valid integer (got 'unknown') "
         "(2 of 3 rows failed)"
     )
     assert [result.tasks[n].status for n in ("keep_adults", "count_adults")] == ["skipped"] * 2
