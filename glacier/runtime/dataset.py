@@ -31,7 +31,7 @@ class Dataset(Generic[T]):
         name: the dataset's identity, e.g. ``"raw_data"``.
         storage: where it lives (``glacier.storage.S3(...)`` ...); a dataset with
             storage can be read by a pipeline that does not produce it.
-        schema: the Python type of its records (used by the mypy plugin).
+        schema: the type of its whole value (`list[Row]` for rows), for mypy and the run.
         format: how its value is stored (``"parquet"``, ``"json"``, ``"jsonl"``, ``"text"``,
             ``"bytes"``, ``"pickle"`` or a registered codec's name); ``None`` chooses
             from the value.
