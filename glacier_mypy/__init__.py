@@ -74,6 +74,7 @@ from mypy.nodes import (
     Var,
     WhileStmt,
     WithStmt,
+    get_member_expr_fullname,
 )
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -215,7 +216,9 @@ def _declare_dataset(ctx: DynamicClassDefContext) -> None:
 
     target: Type = AnyType(TypeOfAny.special_form)
     ready = True
-    if isinstance(schema_expr, (RefExpr, IndexExpr, OpExpr)):
+    if isinstance(schema_expr, (RefExpr, IndexExpr, OpExpr)) and not _names_a_value(
+        ctx, schema_expr
+    ):
         try:
             unanalyzed = expr_to_unanalyzed_type(schema_expr, api.options)
         except TypeTranslationError:
@@ -224,7 +227,7 @@ def _declare_dataset(ctx: DynamicClassDefContext) -> None:
             analyzed = api.anal_type(unanalyzed)
             if analyzed is None:
                 ready = False  # not ready yet: mypy re-runs this hook on the next pass
-            else:
+            elif not _is_frame_schema(analyzed):
                 target = analyzed
 
     meta = {
@@ -246,6 +249,27 @@ def _declare_dataset(ctx: DynamicClassDefContext) -> None:
         api.add_plugin_dependency(
             f"<{qualified}{META_SUFFIX}>", target=f"<{qualified}{ALIAS_SUFFIX}>"
         )
+
+
+def _names_a_value(ctx: DynamicClassDefContext, expr: Expression) -> bool:
+    """``schema=orders_schema``: a variable (a pandera ``DataFrameSchema``, a
+    ``pyarrow.Schema``) checks frames at run time; as a type it means nothing (``Any``)."""
+    if not isinstance(expr, (NameExpr, MemberExpr)):
+        return False
+    name = get_member_expr_fullname(expr) if isinstance(expr, MemberExpr) else expr.name
+    if name is None:
+        return False
+    found = ctx.api.lookup_qualified(name, ctx.call, suppress_errors=True)
+    return found is not None and isinstance(found.node, Var)
+
+
+def _is_frame_schema(analyzed: Type) -> bool:
+    """A pandera ``DataFrameModel``: the run checks a pandas or polars frame against it,
+    so the value is a frame, not an instance of the model (mypy sees ``Any``)."""
+    proper = get_proper_type(analyzed)
+    if not isinstance(proper, Instance):
+        return False
+    return any(base.fullname.startswith("pandera.") for base in proper.type.mro)
 
 
 def _set_alias(

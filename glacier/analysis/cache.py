@@ -28,7 +28,7 @@ from glacier.analysis.facts import FileFacts
 
 #: Bump when extraction changes what it records (5: syntax errors contained, packages of
 #: needed modules parsed; entries written before are misses).
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6
 #: Overrides the per-user cache directory (tests, CI caches, read-only homes).
 CACHE_ENV = "GLACIER_CACHE_DIR"
 #: First line of every entry; a file without it is not ours.

@@ -55,6 +55,7 @@ from glacier.analysis.facts import (
     SImport,
     SInnerCall,
     SNote,
+    SReturn,
     Statement,
 )
 
@@ -245,6 +246,36 @@ def _inner_pipelines(walker: _Walker, twins: list[ast.stmt]) -> Iterator[SInnerC
                 yield SInnerCall(callee, twin.name, walker.pos(node))
 
 
+def _plain_returns(walker: _Walker, twins: list[ast.stmt]) -> Iterator[SReturn]:
+    """The ``return`` statements of module-level functions whose value's kind the syntax
+    shows (a display, a comprehension, a literal, nothing); nested functions are skipped.
+    Read from the full tree on every extraction (the memo holds headers only)."""
+    from glacier.checks.return_contradicts_schema import returned_kind
+
+    for twin in twins:
+        if not isinstance(twin, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        found: list[SReturn] = []
+        pending: list[ast.AST] = list(twin.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+                break  # a generator returns a generator, whatever its `return` says
+            if isinstance(node, ast.Return):
+                kind = returned_kind(node.value)
+                if kind is not None:
+                    found.append(SReturn(twin.name, kind, walker.pos(node)))
+            pending.extend(ast.iter_child_nodes(node))
+        else:
+            yield from found
+
+
+def _return_position(statement: SReturn) -> Pos:
+    return statement.pos
+
+
 def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, Any]:
     walker = _Walker(text)
     statements: list[Statement] = []
@@ -288,6 +319,9 @@ def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, A
         chunks[key] = chunk
         statements.extend(chunk.statements)
         statements.extend(_inner_pipelines(walker, twins))
+        returns = list(_plain_returns(walker, twins))
+        returns.sort(key=_return_position)
+        statements.extend(returns)
     memo.modules = modules
     memo.chunks = chunks
     return {

@@ -199,7 +199,19 @@ class SInnerCall:
     pos: Pos
 
 
-Statement = SImport | SFrom | SAssign | SBind | SDef | SExpr | SDelete | SNote | SInnerCall
+@dataclass(frozen=True)
+class SReturn:
+    """A ``return`` in a module-level function whose value's kind its syntax shows
+    (``"list"``, ``"dict"``, ``"int"``, ``"None"``...; GLC017)."""
+
+    function: str
+    found: str
+    pos: Pos
+
+
+Statement = (
+    SImport | SFrom | SAssign | SBind | SDef | SExpr | SDelete | SNote | SInnerCall | SReturn
+)
 
 
 @dataclass(frozen=True)

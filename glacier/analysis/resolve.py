@@ -37,10 +37,12 @@ from glacier.analysis.facts import (
     SImport,
     SInnerCall,
     SNote,
+    SReturn,
     Statement,
     expr_text,
 )
 from glacier.analysis.result import Reference
+from glacier.checks import return_contradicts_schema as return_check
 from glacier.checks._finding import Finding
 from glacier.checks.invalid_format import format_problem
 from glacier.checks.overlapping_storage import find_overlaps
@@ -56,6 +58,7 @@ from glacier.rules import (
     NOT_A_DATASET,
     NOT_A_TASK,
     OVERLAPPING_STORAGE,
+    RETURN_CONTRADICTS_SCHEMA,
     SCHEMA_MISMATCH,
     SHADOWED_DATASET,
     UNKNOWN_NAME,
@@ -472,6 +475,8 @@ class Resolver:
                 env.pop(name, None)
         elif isinstance(statement, SNote):
             self.dynamic(statement.pos, statement.what, statement.skipped)
+        elif isinstance(statement, SReturn):
+            self.returned(statement, env)
         elif isinstance(statement, SInnerCall):
             if self.evaluate(statement.func, env) == VSym("Pipeline"):
                 self.dynamic(
@@ -727,6 +732,45 @@ class Resolver:
             return
         problem = schema_problem(name, what, expr_text(expr))
         self.report(Finding(SCHEMA_MISMATCH, problem, self.span(expr.pos)))
+
+    def returned(self, statement: SReturn, env: dict[str, Value]) -> None:
+        """GLC017 when a task's ``return`` cannot match its dataset's schema."""
+        value = env.get(statement.function)
+        if not isinstance(value, VTask):
+            return
+        task = self.tasks.get(value.id)
+        if task is None or task.pending or task.output is None:
+            return
+        dataset = self.datasets.get(task.output)
+        if dataset is None or dataset.schema is None:
+            return
+        local_classes: set[str] = set()
+        if dataset.module == self.current.name:
+            local_classes = {
+                name
+                for name, bound in env.items()
+                if isinstance(bound, VOpaque) and bound.description.startswith("class ")
+            }
+        shape = return_check.schema_shape(dataset.schema, local_classes)
+        hint = (
+            None
+            if shape is None
+            else return_check.contradiction(shape, statement.found, dataset.schema)
+        )
+        if hint is None:
+            return
+        self.report(
+            Finding.of(
+                RETURN_CONTRADICTS_SCHEMA,
+                self.span(statement.pos),
+                data={"found": statement.found},
+                task=task.name,
+                found=return_check.describe(statement.found),
+                dataset=dataset.name,
+                schema=dataset.schema,
+                advice=hint,
+            )
+        )
 
     def dataset_format(self, name: str, expr: Expr | None) -> str | None:
         """The literal ``format=`` of dataset ``name``; GLC014 when it is unknown."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,10 @@ def static_schema_fields(
     for dataset in project.datasets:
         if dataset.schema is None or dataset.name in result:
             continue
-        class_name = dataset.schema.rsplit(".", 1)[-1]
+        text = dataset.schema
+        if text.startswith(("list[", "List[")) and text.endswith("]"):
+            text = text[5:-1]  # a dataset of rows, schema=list[Row]: Row's fields
+        class_name = text.rsplit(".", 1)[-1]
         first = [dataset.span.filename] if dataset.span is not None else []
         for filename in (*first, *ordered):
             node = sources.classes(filename).get(class_name)
@@ -87,7 +91,10 @@ def _type_text(annotation: Any) -> str:
 
 
 def runtime_schema_fields(schema: object) -> tuple[SchemaField, ...] | None:
-    """The fields of a live schema class (dataclass, TypedDict, pydantic model...), if any."""
+    """The fields of a live schema class (dataclass, TypedDict, pydantic model...), if any;
+    of its row class for a dataset of rows (``list[Row]``)."""
+    if typing.get_origin(schema) is list and len(typing.get_args(schema)) == 1:
+        schema = typing.get_args(schema)[0]
     if not isinstance(schema, type):
         return None
     try:

@@ -127,6 +127,13 @@ SCHEMA_MISMATCH = Rule(
     "Schema of dataset `{dataset}` is {what}, not a type or schema Glacier can check{hint}",
     summary="a dataset's `schema=` is a value no type check or run-time validation can use",
 )
+RETURN_CONTRADICTS_SCHEMA = Rule(
+    "GLC017",
+    "return-contradicts-schema",
+    Severity.ERROR,
+    "Task `{task}` returns {found}, but dataset `{dataset}` has schema {schema}{advice}",
+    summary="a task returns a value that cannot match its dataset's `schema=`",
+)
 
 #: Every rule, in code order.
 RULES: tuple[Rule, ...] = (
@@ -147,6 +154,7 @@ RULES: tuple[Rule, ...] = (
     INVALID_FORMAT,
     TARGET_LIMIT,
     SCHEMA_MISMATCH,
+    RETURN_CONTRADICTS_SCHEMA,
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.code, rule.name)}

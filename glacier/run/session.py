@@ -438,6 +438,13 @@ class Session:
             self.values[name] = value
             if self.cache_root is not None:
                 self.keys[name] = _value_key(value)
+        if self.given:
+            from glacier.schemas import check_given
+
+            problems += check_given(
+                [(by_name[name], value) for name, value in self.given.items()],
+                self.validation_mode,
+            )
         for plan in self.plans:
             for _, name in plan.inputs:
                 if name in self.values or name in produced:
@@ -541,7 +548,7 @@ class Session:
                 if mode != "off":
                     from glacier.schemas import check_dataset
 
-                    check_dataset(pending.dataset, value, mode)
+                    check_dataset(pending.dataset, value, mode, strict=False)
             self.values[name] = value
             return value
 

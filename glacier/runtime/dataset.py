@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import itertools
 import sys
-from typing import Any, Generic, Literal, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
 from glacier.runtime.identity import module_of
 from glacier.storage.locations import Storage
 
 T = TypeVar("T")
+
+
+class FrameSchema(Protocol):
+    """A schema object that checks frames at run time (a pandera ``DataFrameSchema``);
+    the value it describes is typed ``Any`` (docs/schemas.md)."""
+
+    @property
+    def validate(self) -> Callable[..., Any]: ...
+
 
 _declaration_counter = itertools.count()
 
@@ -21,7 +31,7 @@ class Dataset(Generic[T]):
         name: the dataset's identity, e.g. ``"raw_data"``.
         storage: where it lives (``glacier.storage.S3(...)`` ...); a dataset with
             storage can be read by a pipeline that does not produce it.
-        schema: the Python type of its records (used by the mypy plugin).
+        schema: the type of its whole value (`list[Row]` for rows), for mypy and the run.
         format: how its value is stored (``"parquet"``, ``"json"``, ``"jsonl"``, ``"text"``,
             ``"bytes"``, ``"pickle"`` or a registered codec's name); ``None`` chooses
             from the value.
@@ -62,6 +72,26 @@ class Dataset(Generic[T]):
         name: str,
         storage: Storage | None,
         schema: type[T],
+        *,
+        format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Dataset[Any],
+        name: str,
+        storage: Storage | None = None,
+        *,
+        schema: FrameSchema,
+        format: str | None = None,
+        validate: Literal["error", "warn", "off"] | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Dataset[Any],
+        name: str,
+        storage: Storage | None,
+        schema: FrameSchema,
         *,
         format: str | None = None,
         validate: Literal["error", "warn", "off"] | None = None,

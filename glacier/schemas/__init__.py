@@ -1,15 +1,18 @@
 """Checking a dataset's value against its ``schema=`` at run time.
 
-`check_value` knows four kinds of schema:
+One rule, shared with the mypy plugin: ``schema=`` is the type of the *whole* value a
+task returns or receives. ``schema=User`` is one record, ``schema=list[User]`` a list of
+rows. `check_value` knows four kinds of schema:
 
-- **records**: a dataclass, ``TypedDict`` or pydantic model (a value that is one record,
-  a list of them, or a pandas/polars frame of them), or a type such as ``list[User]`` or
-  ``dict[str, User]``; checked with pydantic's ``TypeAdapter`` (extra ``pydantic``);
+- **records**: a dataclass, ``TypedDict`` or pydantic model (the value is one record), or
+  a type such as ``list[User]`` or ``dict[str, User]``; checked with pydantic's
+  ``TypeAdapter`` (extra ``pydantic``), strictly for values code produced (as mypy types
+  them: no ``"1"`` for an ``int``), leniently for data read from files;
 - **pandera**: a ``DataFrameSchema`` or ``DataFrameModel`` for pandas or polars frames
   (extra ``pandera``);
 - **arrow**: a ``pyarrow.Schema`` for Arrow tables and pandas/polars frames;
-- **class**: any other class (``pandas.DataFrame``, ``dict``): the value, or each item of
-  a list value, must be an instance of it.
+- **class**: any other class (``pandas.DataFrame``, ``dict``, ``float``): the value must
+  be an instance of it (an ``int`` is a ``float``, as for mypy).
 
 pydantic and pandera are imported only when a schema needs them.
 """
@@ -21,7 +24,7 @@ import importlib
 import sys
 import typing
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from glacier.distribution import install_hint
@@ -115,8 +118,12 @@ def schema_kind(schema: Any) -> str | None:
     return None
 
 
-def check_value(value: Any, schema: Any, *, dataset: str) -> None:
+def check_value(value: Any, schema: Any, *, dataset: str, strict: bool = True) -> None:
     """Raise `SchemaMismatch` when ``value`` does not match ``schema``.
+
+    ``strict`` (records only): types must match as mypy sees them (a task's output);
+    ``False`` lets pydantic convert, as for data decoded from files (``"1"`` for ``1``,
+    a dict for a dataclass).
 
     Raises:
         SchemaMismatch: naming the dataset, schema, first offending field and row.
@@ -125,7 +132,7 @@ def check_value(value: Any, schema: Any, *, dataset: str) -> None:
     """
     kind = schema_kind(schema)
     if kind == "records":
-        _check_records(value, schema, dataset)
+        _check_records(value, schema, dataset, strict)
     elif kind == "pandera":
         _check_pandera(value, schema, dataset)
     elif kind == "arrow":
@@ -139,8 +146,9 @@ def check_value(value: Any, schema: Any, *, dataset: str) -> None:
         )
 
 
-def check_dataset(dataset: Any, value: Any, mode: str) -> str | None:
-    """Check a dataset's value against its schema as ``mode`` says.
+def check_dataset(dataset: Any, value: Any, mode: str, *, strict: bool = True) -> str | None:
+    """Check a dataset's value against its schema as ``mode`` says (``strict``: see
+    `check_value`).
 
     Returns the warning's text in ``"warn"`` mode (also issued as a `SchemaWarning`),
     else ``None``.
@@ -153,7 +161,7 @@ def check_dataset(dataset: Any, value: Any, mode: str) -> str | None:
     if mode == "off" or dataset is None or dataset.schema is None:
         return None
     try:
-        check_value(value, dataset.schema, dataset=dataset.name)
+        check_value(value, dataset.schema, dataset=dataset.name, strict=strict)
     except SchemaMismatch as mismatch:
         if mode != "warn":
             raise
@@ -161,6 +169,29 @@ def check_dataset(dataset: Any, value: Any, mode: str) -> str | None:
         warnings.warn(SchemaWarning(str(mismatch)), stacklevel=2)
         return text
     return None
+
+
+def check_given(given: Sequence[tuple[Any, Any]], mode_of: Callable[[Any], str]) -> list[str]:
+    """Check the values given with ``run(inputs=...)`` before the run starts.
+
+    ``given`` pairs each dataset with its value; ``mode_of(dataset)`` is its ``validate``
+    mode. They are Python values handed to tasks typed by the schema, so they are checked
+    as strictly as a task's output. Returns one problem per value that fails in
+    ``"error"`` mode (or whose schema cannot be checked); ``"warn"`` issues a
+    `SchemaWarning` and lets the value through.
+    """
+    problems: list[str] = []
+    for dataset, value in given:
+        if dataset.schema is None:
+            continue
+        mode = mode_of(dataset)
+        if mode == "off":
+            continue
+        try:
+            check_dataset(dataset, value, mode)
+        except GlacierError as error:
+            problems.append(f"inputs=: {error}")
+    return problems
 
 
 # -- kinds --------------------------------------------------------------------------
@@ -213,18 +244,24 @@ def _require(module: str, extra: str, schema: Any, dataset: str) -> Any:
 
 # -- records: pydantic's TypeAdapter ---------------------------------------------------
 
-_adapters: dict[Any, Any] = {}
+_adapters: dict[tuple[Any, bool], Any] = {}
 
 
-def _adapter(target: Any, schema: Any, dataset: str) -> Any:
-    found = _adapters.get(target)
+def _adapter(target: Any, schema: Any, dataset: str, strict: bool) -> Any:
+    found = _adapters.get((target, strict))
     if found is not None:
         return found
     pydantic = _require("pydantic", "pydantic", schema, dataset)
-    # Dataclass instances are checked field by field too (pydantic trusts them otherwise).
-    config = None if _has_own_config(target) else pydantic.ConfigDict(revalidate_instances="always")
+    config = None
+    if not _has_own_config(target):
+        # Dataclass instances are checked field by field too (pydantic trusts them
+        # otherwise). Strict: what mypy accepts, no conversions and no unknown keys.
+        options: dict[str, Any] = {"revalidate_instances": "always"}
+        if strict:
+            options.update(strict=True, extra="forbid")
+        config = pydantic.ConfigDict(**options)
     adapter = pydantic.TypeAdapter(_pydantic_compatible(target), config=config)
-    _adapters[target] = adapter
+    _adapters[(target, strict)] = adapter
     return adapter
 
 
@@ -273,24 +310,46 @@ def _pydantic_compatible(target: Any, seen: dict[Any, Any] | None = None) -> Any
         return origin[converted]
 
 
-def _check_records(value: Any, schema: Any, dataset: str) -> None:
-    single = False
+def _check_records(value: Any, schema: Any, dataset: str, strict: bool) -> None:
     if typing.get_origin(schema) is not None:
-        target, items = schema, value
-    elif isinstance(value, (list, tuple)):
-        target, items = list[schema], value
-    elif _frame_library(value) == "pandas":
-        target, items = list[schema], value.to_dict("records")
-    elif _frame_library(value) == "polars":
-        target, items = list[schema], value.to_dicts()
+        target, items, single = schema, value, False
+    elif isinstance(value, (list, tuple)) or _frame_library(value) is not None:
+        raise _whole_value_mismatch(value, schema, dataset)
     else:  # one record: checked as a list of one (a config= applies to lists only)
         target, items, single = list[schema], [value], True
-    adapter = _adapter(target, schema, dataset)
+    adapter = _adapter(target, schema, dataset, strict)
     pydantic = sys.modules["pydantic"]
     try:
         adapter.validate_python(items)
     except pydantic.ValidationError as error:
+        if strict and _only_bools_as_numbers(error):
+            return
         raise _records_mismatch(error, items, target, schema, dataset, single) from None
+
+
+def _only_bools_as_numbers(error: Any) -> bool:
+    """Strict pydantic refuses ``True`` for an ``int`` or ``float``; mypy (and Python)
+    count a bool as an int, and the run follows mypy."""
+    return all(
+        e.get("type") in ("int_type", "float_type") and isinstance(e.get("input"), bool)
+        for e in error.errors(include_url=False)
+    )
+
+
+def _whole_value_mismatch(value: Any, schema: type, dataset: str) -> SchemaMismatch:
+    """A list or frame where the schema says one record (the mypy plugin says the same)."""
+    name = schema.__name__
+    if _frame_library(value) is not None:
+        got = f"a {_frame_library(value)} DataFrame"
+        instead = f"schema=list[{name}] for a list of rows, or a pandera or Arrow schema"
+    else:
+        got = f"a {type(value).__name__} of {len(value)}"
+        instead = f"schema=list[{name}] for a list of rows"
+    return SchemaMismatch(
+        dataset,
+        name,
+        f"the schema is the type of the whole value, one {name}, got {got} (declare {instead})",
+    )
 
 
 def _records_mismatch(
@@ -480,23 +539,21 @@ def _arrow_family(arrow_type: Any) -> str:
 # -- a plain class --------------------------------------------------------------------
 
 
+#: The numeric promotions mypy applies: an ``int`` is accepted where a ``float`` is.
+_PROMOTIONS: dict[type, tuple[type, ...]] = {float: (float, int), complex: (complex, float, int)}
+
+
 def _check_class(value: Any, schema: type, dataset: str) -> None:
-    if isinstance(value, schema):
+    if isinstance(value, _PROMOTIONS.get(schema, schema)):
         return
+    hint = ""
     if isinstance(value, (list, tuple)) and schema not in (list, tuple):
-        bad = [i for i, item in enumerate(value) if not isinstance(item, schema)]
-        if not bad:
-            return
-        raise SchemaMismatch(
-            dataset,
-            schema.__name__,
-            f"expected {schema.__name__}, got {type(value[bad[0]]).__name__}",
-            row=bad[0],
-            failed_rows=len(bad),
-            total_rows=len(value),
+        hint = (
+            " (the schema is the type of the whole value: "
+            f"schema=list[{schema.__name__}] for a list)"
         )
     raise SchemaMismatch(
-        dataset, schema.__name__, f"expected {schema.__name__}, got {type(value).__name__}"
+        dataset, schema.__name__, f"expected {schema.__name__}, got {type(value).__name__}{hint}"
     )
 
 
@@ -507,6 +564,7 @@ __all__ = [
     "SchemaWarning",
     "UncheckableSchema",
     "check_dataset",
+    "check_given",
     "check_value",
     "schema_kind",
     "schema_label",

@@ -104,6 +104,8 @@ def resolve_type(name: str, schema: Any = None) -> type:
     Raises:
         ValueError: if it cannot be imported.
     """
+    if typing.get_origin(schema) is list and typing.get_args(schema):
+        schema = typing.get_args(schema)[0]  # a dataset of rows: schema=list[Row]
     if isinstance(schema, type) and type_name(schema) == name:
         return schema
     parts = name.split(".")

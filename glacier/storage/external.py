@@ -192,7 +192,15 @@ def _parse(kind: str, data: bytes) -> Any:
     return pa.Table.from_pylist(rows)
 
 
+def _row_type(schema: Any) -> Any:
+    """``list[User]`` (a dataset of rows) reads its files as ``User`` records."""
+    if typing.get_origin(schema) is list and len(typing.get_args(schema)) == 1:
+        return typing.get_args(schema)[0]
+    return schema
+
+
 def _records_as_schema(rows: list[dict[str, Any]], schema: Any) -> Any:
+    schema = _row_type(schema)
     if is_record_class(schema):
         return [from_json_data(schema, row) for row in rows]
     import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
@@ -206,6 +214,7 @@ def _records_as_schema(rows: list[dict[str, Any]], schema: Any) -> Any:
 
 def table_as_schema(table: Any, schema: Any) -> Any:
     """An Arrow table as the schema's type: pandas, polars, records; else unchanged."""
+    schema = _row_type(schema)
     if isinstance(schema, type):
         roots = {cls.__module__.partition(".")[0] for cls in schema.__mro__}
         root = "pandas" if roots & {"pandas", "pandera"} else "polars" if "polars" in roots else ""

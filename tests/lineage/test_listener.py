@@ -30,14 +30,14 @@ class User:
     name: str
 
 
-raw = Dataset("raw", storage=LocalPath("data/raw"), schema=User)
+raw = Dataset("raw", storage=LocalPath("data/raw"), schema=list[User])
 clean = Dataset("clean")
 summary = Dataset("summary")
 
 
 @task
 def extract() -> raw:
-    return [{"id": 1, "name": "Ada"}]
+    return [User(1, "Ada")]
 
 
 @task

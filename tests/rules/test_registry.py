@@ -28,6 +28,7 @@ SPEC_TABLE = [
     ("GLC014", "invalid-format", "error"),
     ("GLC015", "target-limit", "error"),
     ("GLC016", "schema-mismatch", "error"),
+    ("GLC017", "return-contradicts-schema", "error"),
 ]
 
 

@@ -23,8 +23,8 @@ class User:
     age: int
 
 
-raw_users = Dataset("raw_users", schema=User)
-adults = Dataset("adults", schema=User)
+raw_users = Dataset("raw_users", schema=list[User])
+adults = Dataset("adults", schema=list[User])
 count = Dataset("count")
 
 
@@ -73,15 +73,15 @@ def test_a_mismatching_output_fails_its_task_and_skips_its_consumers(
     assert run.status == "failed"
     assert isinstance(run.error, SchemaMismatch)
     assert str(run.error) == (
-        "dataset `raw_users` does not match its schema User: row 1, field `age`: Input should "
-        "be a valid integer, unable to parse string as an integer (got 'unknown') "
+        "dataset `raw_users` does not match its schema list[User]: row 1, field `age`: "
+        "Input should be a valid integer (got 'unknown') "
         "(2 of 3 rows failed)"
     )
     assert [result.tasks[n].status for n in ("keep_adults", "count_adults")] == ["skipped"] * 2
 
 
 def test_a_failed_check_commits_nothing(project: Path) -> None:
-    stored = Dataset("stored_users_a", storage=LocalPath(str(project / "lake")), schema=User)
+    stored = Dataset("stored_users_a", storage=LocalPath(str(project / "lake")), schema=list[User])
 
     @task
     def make() -> stored:
@@ -93,7 +93,7 @@ def test_a_failed_check_commits_nothing(project: Path) -> None:
 
 
 def test_validate_warn_on_the_dataset_hands_the_value_on(project: Path) -> None:
-    loose = Dataset("loose_users", schema=User, validate="warn")
+    loose = Dataset("loose_users", schema=list[User], validate="warn")
     total = Dataset("loose_total")
 
     @task
@@ -107,11 +107,11 @@ def test_validate_warn_on_the_dataset_hands_the_value_on(project: Path) -> None:
     with pytest.warns(SchemaWarning, match="dataset `loose_users` does not match"):
         result = _run(Pipeline([make, size]), project)
     assert result.succeeded and result["loose_total"] == 1
-    assert any("does not match its schema User" in line for line in result.tasks["make"].log)
+    assert any("does not match its schema list[User]" in line for line in result.tasks["make"].log)
 
 
 def test_validate_off_on_the_dataset_checks_nothing(project: Path) -> None:
-    unchecked = Dataset("unchecked_users", schema=User, validate="off")
+    unchecked = Dataset("unchecked_users", schema=list[User], validate="off")
 
     @task
     def make() -> unchecked:
@@ -134,7 +134,7 @@ def test_the_project_setting_applies_where_the_dataset_says_nothing(
 
 def test_the_dataset_setting_wins_over_the_project(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.glacier]\nvalidate = "off"\n')
-    strict = Dataset("strict_users", schema=User, validate="error")
+    strict = Dataset("strict_users", schema=list[User], validate="error")
 
     @task
     def make() -> strict:
@@ -155,7 +155,7 @@ def test_an_external_input_is_checked_when_read(project: Path) -> None:
     lake = project / "lake" / "people"
     lake.mkdir(parents=True)
     (lake / "part-0.csv").write_text("name,age\nada,36\nbob,x\n")
-    people = Dataset("people", storage=LocalPath(str(lake)), schema=User)
+    people = Dataset("people", storage=LocalPath(str(lake)), schema=list[User])
     people_count = Dataset("people_count")
 
     @task
@@ -165,7 +165,7 @@ def test_an_external_input_is_checked_when_read(project: Path) -> None:
     result = _run(Pipeline([size]), project)
     error = result.tasks["size"].error
     assert result.tasks["size"].status == "failed" and isinstance(error, SchemaMismatch)
-    assert "dataset `people` does not match its schema User: row 1, field `age`" in str(error)
+    assert "dataset `people` does not match its schema list[User]: row 1, field `age`" in str(error)
 
 
 def test_a_pandera_schema_on_a_stored_frame(project: Path) -> None:
@@ -196,3 +196,74 @@ class _nothing:
 
     def __exit__(self, *args: object) -> None:
         return None
+
+
+# -- values given with inputs= -------------------------------------------------------
+
+given_users = Dataset("given_users", schema=list[User])
+given_count = Dataset("given_count")
+
+
+@task
+def count_given(users: given_users) -> given_count:
+    return len(users)
+
+
+GIVEN = Pipeline([count_given])
+
+
+def test_a_given_input_that_does_not_match_stops_the_run_before_any_task(project: Path) -> None:
+    from glacier import RunSetupError
+
+    with pytest.raises(RunSetupError) as caught:
+        _run(GIVEN, project, inputs={given_users: [User("ada", 36), User("bob", "x")]})  # type: ignore[arg-type]
+    assert (
+        "inputs=: dataset `given_users` does not match its schema list[User]: row 1, "
+        "field `age`: Input should be a valid integer (got 'x') (1 of 2 rows failed)"
+    ) in str(caught.value)
+
+
+def test_a_matching_given_input_runs(project: Path) -> None:
+    result = _run(GIVEN, project, inputs={"given_users": [User("ada", 36)]})
+    assert result.succeeded and result["given_count"] == 1
+
+
+def test_a_given_input_follows_validate(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.glacier]\nvalidate = "warn"\n')
+    with pytest.warns(SchemaWarning, match="dataset `given_users` does not match"):
+        result = _run(GIVEN, project, inputs={given_users: "not rows"})
+    assert result.succeeded and result["given_count"] == len("not rows")
+
+    quiet = Dataset("quiet_users", schema=list[User], validate="off")
+    quiet_count = Dataset("quiet_count")
+
+    @task
+    def count_quiet(users: quiet) -> quiet_count:
+        return len(users)
+
+    (project / "pyproject.toml").write_text('[tool.glacier]\nvalidate = "error"\n')
+    assert _run(Pipeline([count_quiet]), project, inputs={quiet: [1, 2]}).succeeded
+
+
+def test_a_given_input_replacing_a_producer_is_checked_too(project: Path) -> None:
+    from glacier import RunSetupError
+
+    with pytest.raises(RunSetupError, match="dataset `raw_users` does not match"):
+        _run(PIPELINE, project, inputs={raw_users: [{"name": "ada", "age": 36}]})
+
+
+def test_an_external_input_of_rows_against_a_one_record_schema(project: Path) -> None:
+    lake = project / "lake" / "one_person"
+    lake.mkdir(parents=True)
+    (lake / "part-0.csv").write_text("name,age\nada,36\nbob,41\n")
+    person = Dataset("one_person", storage=LocalPath(str(lake)), schema=User)
+    person_name = Dataset("person_name")
+
+    @task
+    def name_of(p: person) -> person_name:
+        return p.name
+
+    result = _run(Pipeline([name_of]), project)
+    assert "one User, got a list of 2 (declare schema=list[User]" in str(
+        result.tasks["name_of"].error
+    )

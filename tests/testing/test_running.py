@@ -29,7 +29,7 @@ class Order:
     amount: float
 
 
-orders = Dataset("orders", storage=S3("no-such-bucket", "orders/"), schema=Order)
+orders = Dataset("orders", storage=S3("no-such-bucket", "orders/"), schema=list[Order])
 totals = Dataset("totals", storage=S3("no-such-bucket", "totals/"))
 report = Dataset("report")
 
@@ -57,7 +57,7 @@ def test_run_task_by_parameter_name_and_by_dataset() -> None:
 def test_run_task_raises_the_tasks_own_error_and_checks_the_schema() -> None:
     with pytest.raises(KeyError, match="sum"):
         run_task(render, summary={})
-    bad = Dataset("bad_orders", schema=Order)
+    bad = Dataset("bad_orders", schema=list[Order])
 
     @task
     def make() -> bad:
