@@ -205,13 +205,33 @@ class Store:
         )
 
 
+#: Set to ``1`` to make local commits durable across power loss (see `LocalStore`).
+FSYNC_ENV = "GLACIER_STORAGE_FSYNC"
+
+
 class LocalStore(Store):
-    """The local file system: atomic renames make the pointer swap safe."""
+    """The local file system: an atomic rename makes the pointer swap safe.
+
+    The rename alone makes a commit atomic for readers and against a crash of the
+    writing process (the kernel keeps what was written). Surviving power loss needs
+    every file of the version on disk before the pointer names it, so ``durable``
+    (``GLACIER_STORAGE_FSYNC=1``) syncs the data files, the manifest, the new pointer
+    and the folder holding it; syncing the pointer alone would not be enough.
+    """
+
+    def __init__(self, fs: Any, scheme: str, *, durable: bool = False) -> None:
+        super().__init__(fs, scheme)
+        self.durable = durable
 
     def write(self, path: str, data: Blob) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(data)
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if self.durable:
+            _sync_folder(os.path.dirname(path))
 
     def read(self, path: str) -> bytes | None:
         try:
@@ -228,9 +248,24 @@ class LocalStore(Store):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
+        if self.durable:
+            _sync_folder(os.path.dirname(path))
+
+
+def _sync_folder(path: str) -> None:
+    """Persist a folder's entries (a rename into it); a no-op where folders cannot be opened."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # Windows
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class S3Store(Store):
@@ -299,7 +334,8 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
     if scheme == "file":
         from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
 
-        return LocalStore(LocalFileSystem(), scheme), rest
+        durable = os.environ.get(FSYNC_ENV, "") not in ("", "0")
+        return LocalStore(LocalFileSystem(), scheme, durable=durable), rest
     if scheme == "memory":  # glacier.testing: in-memory storage, nothing leaves the process
         from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped, unused-ignore]
 
