@@ -303,6 +303,125 @@ class S3Store(Store):
             raise
 
 
+class AzureStore(Store):
+    """Azure Blob: the pointer is replaced with ``If-Match: <ETag>`` (or ``If-None-Match: *``)."""
+
+    def read_tagged(self, path: str) -> tuple[bytes, str] | None:
+        from azure.core.exceptions import ResourceNotFoundError
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        container, blob, _ = self.fs.split_path(path)
+
+        async def get() -> tuple[bytes, str]:
+            async with self.fs.service_client.get_blob_client(container, blob) as client:
+                download = await client.download_blob()
+                data: bytes = await download.readall()
+                return data, str(download.properties.etag)
+
+        try:
+            result: tuple[bytes, str] = sync(self.fs.loop, get)
+        except ResourceNotFoundError:
+            return None
+        return result
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        container, blob, _ = self.fs.split_path(path)
+        condition = azure_condition(expected)
+
+        async def put() -> None:
+            async with self.fs.service_client.get_blob_client(container, blob) as client:
+                await client.upload_blob(data, **condition)
+
+        try:
+            sync(self.fs.loop, put)
+        except (ResourceExistsError, ResourceModifiedError) as error:
+            # 409 BlobAlreadyExists (If-None-Match: *) or 412 ConditionNotMet (If-Match).
+            raise ConflictError(path) from error
+        self.fs.invalidate_cache(path)
+
+
+def azure_condition(expected: str | None) -> dict[str, Any]:
+    """``upload_blob`` keywords making the upload conditional on the pointer's ``expected``
+    ETag, or on its absence (``None``)."""
+    if expected is None:
+        return {"overwrite": False}  # If-None-Match: *
+    from azure.core import MatchConditions
+
+    return {"overwrite": True, "etag": expected, "match_condition": MatchConditions.IfNotModified}
+
+
+class GCSStore(Store):
+    """Google Cloud Storage: the pointer is replaced with an ``ifGenerationMatch`` precondition.
+
+    The tag is the object's generation (``0`` for "must not exist", as GCS defines it).
+    """
+
+    def read_tagged(self, path: str) -> tuple[bytes, str] | None:
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        async def get() -> tuple[bytes, str]:
+            headers, data = await self.fs._call("GET", self.fs.url(path))
+            return bytes(data), gcs_generation(headers, path)
+
+        try:
+            result: tuple[bytes, str] = sync(self.fs.loop, get)
+        except FileNotFoundError:
+            return None
+        return result
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        url, params = gcs_conditional_upload(self.fs, path, expected)
+
+        async def put() -> None:
+            await self.fs._call(
+                "POST",
+                url,
+                headers={"Content-Type": "application/json"},
+                data=data,
+                json_out=True,
+                **params,
+            )
+
+        try:
+            sync(self.fs.loop, put)
+        except FileExistsError as error:
+            # gcsfs turns 412 Precondition Failed into FileExistsError.
+            raise ConflictError(path) from error
+        self.fs.invalidate_cache(path)
+
+
+def gcs_generation(headers: Any, path: str) -> str:
+    """The generation GCS reports for a downloaded object.
+
+    Raises:
+        StorageError: if the response carries none (not a GCS JSON API endpoint).
+    """
+    generation = headers.get("x-goog-generation") if headers is not None else None
+    if not generation:
+        raise StorageError(
+            f"the server returned `{path}` without its generation (x-goog-generation), "
+            "so the pointer cannot be replaced safely: is this a Google Cloud Storage endpoint?"
+        )
+    return str(generation)
+
+
+def gcs_conditional_upload(fs: Any, path: str, expected: str | None) -> tuple[str, dict[str, str]]:
+    """The URL and query parameters of a one-request upload of ``path`` that succeeds only
+    if the object's generation is still ``expected`` (``None``: it must not exist)."""
+    from urllib.parse import quote
+
+    bucket, key, _ = fs.split_path(path)
+    return (
+        f"{fs._location}/upload/storage/v1/b/{quote(bucket, safe='')}/o",
+        {"uploadType": "media", "name": key, "ifGenerationMatch": expected or "0"},
+    )
+
+
 def _status(error: BaseException) -> int | None:
     """The HTTP status of a (possibly wrapped) botocore error."""
     seen: BaseException | None = error
@@ -345,8 +464,8 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
         return S3Store(s3fs.S3FileSystem(**s3_options(storage)), scheme), rest
     if scheme in ("gs", "gcs"):
         gcsfs = import_extra("gs")
-        return Store(gcsfs.GCSFileSystem(**gcs_options()), "gs"), rest
+        return GCSStore(gcsfs.GCSFileSystem(**gcs_options()), "gs"), rest
     if scheme in ("az", "abfs"):
         adlfs = import_extra("az")
-        return Store(adlfs.AzureBlobFileSystem(**azure_options()), "az"), rest
+        return AzureStore(adlfs.AzureBlobFileSystem(**azure_options()), "az"), rest
     raise StorageError(f"unknown storage scheme `{scheme}://` (use s3, gs, az or file)", uri=uri)
