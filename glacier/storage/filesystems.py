@@ -56,8 +56,7 @@ def import_extra(scheme: str) -> Any:
         return importlib.import_module(module)
     except ImportError:
         raise StorageError(
-            f"reading or writing `{scheme}://` needs the `{module}` package: "
-            f"{install_hint(extra)}"
+            f"reading or writing `{scheme}://` needs the `{module}` package: {install_hint(extra)}"
         ) from None
 
 

@@ -107,7 +107,11 @@ def test_gcs_pointer_swap_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     url, params = gcs_conditional_upload(store.fs, path, None)
     assert url == "https://storage.googleapis.com/upload/storage/v1/b/lake/o"
     # Generation 0 means "no live object": create only.
-    assert params == {"uploadType": "media", "name": "orders/_current.json", "ifGenerationMatch": "0"}
+    assert params == {
+        "uploadType": "media",
+        "name": "orders/_current.json",
+        "ifGenerationMatch": "0",
+    }
     assert gcs_conditional_upload(store.fs, path, "1733")[1]["ifGenerationMatch"] == "1733"
     assert store.fs.url(path) == (
         "https://storage.googleapis.com/download/storage/v1/b/lake/o/orders%2F_current.json?alt=media"
