@@ -215,7 +215,8 @@ class LocalStore(Store):
     writing process (the kernel keeps what was written). Surviving power loss needs
     every file of the version on disk before the pointer names it, so ``durable``
     (``GLACIER_STORAGE_FSYNC=1``) syncs the data files, the manifest, the new pointer
-    and the folder holding it; syncing the pointer alone would not be enough.
+    and the folders holding them (new ones too); syncing the pointer alone would not be
+    enough.
     """
 
     def __init__(self, fs: Any, scheme: str, *, durable: bool = False) -> None:
@@ -223,7 +224,7 @@ class LocalStore(Store):
         self.durable = durable
 
     def write(self, path: str, data: Blob) -> None:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._make_folder(os.path.dirname(path))
         with open(path, "wb") as handle:
             handle.write(data)
             if self.durable:
@@ -231,6 +232,20 @@ class LocalStore(Store):
                 os.fsync(handle.fileno())
         if self.durable:
             _sync_folder(os.path.dirname(path))
+
+    def _make_folder(self, folder: str) -> None:
+        """Create ``folder`` and its missing parents; when durable, persist their entries."""
+        if not self.durable:
+            os.makedirs(folder, exist_ok=True)
+            return
+        created = []
+        here = folder
+        while here and not os.path.isdir(here) and os.path.dirname(here) != here:
+            created.append(here)
+            here = os.path.dirname(here)
+        os.makedirs(folder, exist_ok=True)
+        for made in reversed(created):
+            _sync_folder(os.path.dirname(made))
 
     def read(self, path: str) -> bytes | None:
         try:
@@ -244,7 +259,7 @@ class LocalStore(Store):
         if (current[1] if current else None) != expected:
             raise ConflictError(path)
         temporary = f"{path}.{secrets.token_hex(6)}.tmp"
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._make_folder(os.path.dirname(path))
         with open(temporary, "wb") as handle:
             handle.write(data)
             if self.durable:

@@ -193,12 +193,13 @@ def test_durable_commits_on_request(
     monkeypatch.setenv(FSYNC_ENV, setting)
     store, _ = open_store(tmp_path.as_uri() + "/")
     assert isinstance(store, LocalStore) and store.durable is (setting == "1")
-    dataset = Dataset("d", LocalPath(str(tmp_path / "d")))
+    folder = tmp_path / "new" / "lake" / "d"  # folders that do not exist yet
+    dataset = Dataset("d", LocalPath(str(folder)))
     write_dataset(dataset, [1], run_id="r1")
     second = write_dataset(dataset, [2], run_id="r2")
     assert read_dataset(dataset) == [2] and read_manifest(dataset) == second
     # The pointer's temporary file is renamed away, durable or not.
-    assert sorted(p.name for p in (tmp_path / "d").iterdir() if not p.is_dir()) == [POINTER]
+    assert sorted(p.name for p in folder.iterdir() if not p.is_dir()) == [POINTER]
 
 
 def test_location_overrides_storage_for_datasets_without_one(tmp_path: Path) -> None:
