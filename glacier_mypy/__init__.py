@@ -103,6 +103,7 @@ from mypy.types import (
 )
 
 from glacier import __version__ as _glacier_version
+from glacier.checks.overlapping_storage import find_overlaps
 from glacier.graph import Input, MissingProducer, TaskNode, build_pipeline_graph
 from glacier.rules import (
     CYCLE,
@@ -110,12 +111,14 @@ from glacier.rules import (
     MISSING_PRODUCER,
     NOT_A_DATASET,
     NOT_A_TASK,
+    OVERLAPPING_STORAGE,
     Rule,
 )
 from glacier.rules.registry import TARGET_LIMIT
+from glacier.storage.locations import STORAGE_CLASSES, declared_location
 
 #: Bump when the plugin's behaviour changes: mypy drops its caches when this changes.
-__version__ = f"{_glacier_version}+mypy.2"
+__version__ = f"{_glacier_version}+mypy.4"
 
 # Where the runtime classes are *defined*: mypy hooks see definition fullnames, whatever
 # import spelling the user wrote (``glacier.Dataset``, ``import glacier as g``, aliases).
@@ -125,6 +128,8 @@ TASK = "glacier.runtime.task.Task"
 TASK_DECORATOR = "glacier.runtime.task.task"
 TASK_DECORATOR_CALL = "glacier.runtime.task.TaskDecorator.__call__"
 PIPELINE = "glacier.runtime.pipeline.Pipeline"
+#: Where the storage classes (``S3``, ``LocalPath``...) are defined.
+STORAGE_MODULE = "glacier.storage.locations"
 
 #: Suffix of the hidden alias that stands for a dataset variable in annotations.
 ALIAS_SUFFIX = "@glacier"
@@ -148,6 +153,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         DUPLICATE_PRODUCER,
         NOT_A_DATASET,
         NOT_A_TASK,
+        OVERLAPPING_STORAGE,
         TARGET_LIMIT,
     )
 }
@@ -234,6 +240,7 @@ def _declare_dataset(ctx: DynamicClassDefContext) -> None:
         "name": name_expr.value if isinstance(name_expr, StrExpr) else None,
         "variable": qualified,
         "storage": dynamic or _is_given(storage_expr),
+        "uri": _storage_uri(api, storage_expr),
     }
     meta_type = LiteralType(
         json.dumps(meta, sort_keys=True), api.named_type("builtins.str"), line=call.line
@@ -270,6 +277,34 @@ def _is_frame_schema(analyzed: Type) -> bool:
     if not isinstance(proper, Instance):
         return False
     return any(base.fullname.startswith("pandera.") for base in proper.type.mro)
+
+
+def _storage_uri(api: Any, expr: Expression | None) -> str | None:
+    """The folder of ``S3(...)``, ``LocalPath(...)``... with literal arguments, else ``None``.
+
+    Resolved like the static analyzer does (`declared_location`), so both report the
+    same overlapping folders (GLC013).
+    """
+    if not isinstance(expr, CallExpr) or not isinstance(expr.callee, RefExpr):
+        return None
+    module, _, class_name = expr.callee.fullname.rpartition(".")
+    if module != STORAGE_MODULE or class_name not in STORAGE_CLASSES:
+        return None
+    args: list[object] = []
+    kwargs: dict[str, object] = {}
+    for value, kind, keyword in zip(expr.args, expr.arg_kinds, expr.arg_names, strict=True):
+        literal = _literal(value)
+        if literal is _NOT_LITERAL or kind not in (ARG_POS, ARG_NAMED):
+            return None
+        if kind == ARG_POS:
+            args.append(literal)
+        elif keyword is not None:
+            kwargs[keyword] = literal
+    source = api.modules[api.cur_mod_id].path
+    try:
+        return declared_location(class_name, args, kwargs, source).uri
+    except (TypeError, ValueError):
+        return None  # the call itself is wrong: mypy or the runtime says so
 
 
 def _set_alias(
@@ -429,11 +464,13 @@ def _not_a_dataset(
 
 
 class _Dataset:
-    """What the plugin knows about one dataset: its name string and storage presence."""
+    """What the plugin knows about one dataset: its name string, storage presence and
+    storage folder (when its arguments are literals)."""
 
-    def __init__(self, name: str, storage: bool) -> None:
+    def __init__(self, name: str, storage: bool, uri: str | None = None) -> None:
         self.name = name
         self.storage = storage
+        self.uri = uri
 
 
 class _PipelineReader:
@@ -641,6 +678,14 @@ class _PipelineReader:
                 self.ctx.context,
                 code=ERROR_CODES[problem.rule.name],
             )
+        # By folder, then name: deterministic whatever order the tasks are listed in.
+        located = sorted((d.uri, d.name) for d in self.datasets.values() if d.uri is not None)
+        for overlap in find_overlaps((name, uri) for uri, name in located):
+            self.ctx.api.fail(
+                overlap.message(label),
+                self.ctx.context,
+                code=ERROR_CODES[OVERLAPPING_STORAGE.name],
+            )
 
 
 def _ref_name(item: RefExpr) -> str:
@@ -844,17 +889,23 @@ class GlacierPlugin(Plugin):
         target = get_proper_type(alias.target)
         if not isinstance(target, LiteralType) or not isinstance(target.value, str):
             return None
-        name, storage = _parse_meta(target.value)
+        name, storage, uri = _parse_meta(target.value)
         # A name that is not a string literal is unknown: the variable stands for it.
-        return _Dataset(name or f"<{variable}>", storage)
+        return _Dataset(name or f"<{variable}>", storage, uri)
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_meta(text: str) -> tuple[str | None, bool]:
-    """(name string, has storage) from a dataset's recorded metadata (a pure function)."""
+def _parse_meta(text: str) -> tuple[str | None, bool, str | None]:
+    """(name string, has storage, storage folder) from a dataset's recorded metadata (a
+    pure function)."""
     meta = json.loads(text)
     name = meta.get("name")
-    return (str(name) if name is not None else None), bool(meta.get("storage"))
+    uri = meta.get("uri")
+    return (
+        (str(name) if name is not None else None),
+        bool(meta.get("storage")),
+        (str(uri) if isinstance(uri, str) else None),
+    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import difflib
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -63,7 +62,7 @@ from glacier.rules import (
     SHADOWED_DATASET,
     UNKNOWN_NAME,
 )
-from glacier.storage.locations import STORAGE_CLASSES, LocalPath, project_root
+from glacier.storage.locations import STORAGE_CLASSES, declared_location
 from glacier.task_options import (
     TASK_OPTION_DEFAULTS,
     TaskOptions,
@@ -790,15 +789,17 @@ class Resolver:
         cls = STORAGE_CLASSES[kind]
         values = [self.literal(a) for a in expr.args]
         keywords = {k: self.literal(v) for k, v in expr.kwargs}
-        if cls is LocalPath and "root" not in keywords and len(values) < 2:
-            # A relative path means the analysed project's root, as at run time.
-            root = project_root(os.path.dirname(os.path.abspath(self.current.path)))
-            keywords["root"] = (True, root)
         if expr.unpacked or not all(ok for ok, _ in [*values, *keywords.values()]):
             self.dynamic(expr.pos, f"the arguments of `{kind}(...)`", "its location")
             return VStorage(cls.kind, None)
         try:
-            instance = cls(*(v for _, v in values), **{k: v for k, (_, v) in keywords.items()})
+            # A relative LocalPath means the analysed project's root, as at run time.
+            instance = declared_location(
+                kind,
+                [v for _, v in values],
+                {k: v for k, (_, v) in keywords.items()},
+                self.current.path,
+            )
         except (TypeError, ValueError) as error:
             self.dynamic(expr.pos, f"`{kind}(...)` ({error})", "its location")
             return VStorage(cls.kind, None)

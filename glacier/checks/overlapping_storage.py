@@ -4,8 +4,9 @@
 Compares the storage URIs (folders, always ending with `/`) of the datasets a
 pipeline's tasks consume and produce. Two datasets that share a folder, or whose
 folders lie one inside the other, are reported at the pipeline, with both
-declarations as related locations. It is found statically by `glacier check` and at
-run time by `Pipeline.validate()`.
+declarations as related locations. It is found statically by `glacier check` and by
+the mypy plugin (`glacier-overlapping-storage`, for locations whose arguments are
+literals), and at run time by `Pipeline.validate()`.
 
 ## Why is this bad?
 Each dataset keeps its versions and its pointer to the current one in its own folder.

@@ -14,7 +14,7 @@ from glacier.storage.api import (
     write_dataset,
 )
 from glacier.storage.codecs import Codec, Encoded, codec_names, register_codec
-from glacier.storage.errors import StorageError
+from glacier.storage.errors import CommitConflict, StorageError
 from glacier.storage.formats import BUILTIN_FORMATS
 from glacier.storage.locations import (
     GCS,
@@ -33,6 +33,7 @@ __all__ = [
     "STORAGE_CLASSES",
     "AzureBlob",
     "Codec",
+    "CommitConflict",
     "Encoded",
     "LocalPath",
     "Manifest",

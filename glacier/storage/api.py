@@ -34,7 +34,7 @@ from glacier.storage.codecs import (
     get_codec,
     type_name,
 )
-from glacier.storage.errors import StorageError
+from glacier.storage.errors import CommitConflict, StorageError
 from glacier.storage.external import data_files, read_external
 from glacier.storage.filesystems import ConflictError, Store, open_store
 from glacier.storage.manifest import Manifest
@@ -48,7 +48,6 @@ POINTER = "_current.json"
 MANIFEST = "_manifest.json"
 #: Version folders: ``_v-<UTC time>-<random>``, so names sort by creation time.
 VERSION_PREFIX = "_v-"
-_SWAP_ATTEMPTS = 5
 
 
 def _location(dataset: Dataset[Any], location: str | None) -> str:
@@ -293,20 +292,27 @@ def write_dataset(
             indent=2,
             sort_keys=True,
         ).encode()
-        _swap(store, folder + POINTER, pointer, current[1] if current else None)
+        try:
+            store.replace(folder + POINTER, pointer, current[1] if current else None)
+        except ConflictError:
+            raise _lost_race(store, folder, version, dataset.name, uri) from None
     return manifest
 
 
-def _swap(store: Store, path: str, pointer: bytes, expected: str | None) -> None:
-    """Replace the pointer; a writer that committed meanwhile is overtaken, never torn."""
-    for _ in range(_SWAP_ATTEMPTS):
-        try:
-            store.replace(path, pointer, expected)
-            return
-        except ConflictError:
-            now = store.read_tagged(path)
-            expected = now[1] if now else None
-    raise ConflictError(path)
+def _lost_race(store: Store, folder: str, version: str, dataset: str, uri: str) -> CommitConflict:
+    """The error of a commit whose pointer swap found another writer's version current."""
+    try:
+        winner = _read_pointer(store, folder, dataset, uri)
+    except Exception:  # noqa: BLE001 (the conflict is the news; the winner's name is a detail)
+        winner = None
+    named = f"version {winner.version}" if winner is not None else "another version"
+    return CommitConflict(
+        f"another writer committed {named} while this write was in progress, so this one "
+        f"was not committed; the current version is intact and {version} is left "
+        "uncommitted for `glacier gc` (run again to write on top of it)",
+        dataset=dataset,
+        uri=uri,
+    )
 
 
 def _read_pointer(store: Store, folder: str, dataset: str, uri: str) -> Manifest | None:

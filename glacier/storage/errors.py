@@ -34,3 +34,11 @@ class StorageError(GlacierError):
             where.append(f"at {self.uri}")
         prefix = " ".join(where)
         super().__init__(redact(f"{prefix}: {message}" if prefix else message))
+
+
+class CommitConflict(StorageError):
+    """Another writer committed the dataset between this commit's start and its pointer swap.
+
+    Nothing committed is lost: the other writer's version stays current, and this
+    commit's version folder is left uncommitted for ``glacier gc``.
+    """

@@ -56,8 +56,7 @@ def import_extra(scheme: str) -> Any:
         return importlib.import_module(module)
     except ImportError:
         raise StorageError(
-            f"reading or writing `{scheme}://` needs the `{module}` package: "
-            f"{install_hint(extra)}"
+            f"reading or writing `{scheme}://` needs the `{module}` package: {install_hint(extra)}"
         ) from None
 
 
@@ -205,13 +204,48 @@ class Store:
         )
 
 
+#: Set to ``1`` to make local commits durable across power loss (see `LocalStore`).
+FSYNC_ENV = "GLACIER_STORAGE_FSYNC"
+
+
 class LocalStore(Store):
-    """The local file system: atomic renames make the pointer swap safe."""
+    """The local file system: an atomic rename makes the pointer swap safe.
+
+    The rename alone makes a commit atomic for readers and against a crash of the
+    writing process (the kernel keeps what was written). Surviving power loss needs
+    every file of the version on disk before the pointer names it, so ``durable``
+    (``GLACIER_STORAGE_FSYNC=1``) syncs the data files, the manifest, the new pointer
+    and the folders holding them (new ones too); syncing the pointer alone would not be
+    enough.
+    """
+
+    def __init__(self, fs: Any, scheme: str, *, durable: bool = False) -> None:
+        super().__init__(fs, scheme)
+        self.durable = durable
 
     def write(self, path: str, data: Blob) -> None:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._make_folder(os.path.dirname(path))
         with open(path, "wb") as handle:
             handle.write(data)
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if self.durable:
+            _sync_folder(os.path.dirname(path))
+
+    def _make_folder(self, folder: str) -> None:
+        """Create ``folder`` and its missing parents; when durable, persist their entries."""
+        if not self.durable:
+            os.makedirs(folder, exist_ok=True)
+            return
+        created = []
+        here = folder
+        while here and not os.path.isdir(here) and os.path.dirname(here) != here:
+            created.append(here)
+            here = os.path.dirname(here)
+        os.makedirs(folder, exist_ok=True)
+        for made in reversed(created):
+            _sync_folder(os.path.dirname(made))
 
     def read(self, path: str) -> bytes | None:
         try:
@@ -225,12 +259,27 @@ class LocalStore(Store):
         if (current[1] if current else None) != expected:
             raise ConflictError(path)
         temporary = f"{path}.{secrets.token_hex(6)}.tmp"
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._make_folder(os.path.dirname(path))
         with open(temporary, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
+        if self.durable:
+            _sync_folder(os.path.dirname(path))
+
+
+def _sync_folder(path: str) -> None:
+    """Persist a folder's entries (a rename into it); a no-op where folders cannot be opened."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # Windows
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class S3Store(Store):
@@ -268,6 +317,125 @@ class S3Store(Store):
             raise
 
 
+class AzureStore(Store):
+    """Azure Blob: the pointer is replaced with ``If-Match: <ETag>`` (or ``If-None-Match: *``)."""
+
+    def read_tagged(self, path: str) -> tuple[bytes, str] | None:
+        from azure.core.exceptions import ResourceNotFoundError
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        container, blob, _ = self.fs.split_path(path)
+
+        async def get() -> tuple[bytes, str]:
+            async with self.fs.service_client.get_blob_client(container, blob) as client:
+                download = await client.download_blob()
+                data: bytes = await download.readall()
+                return data, str(download.properties.etag)
+
+        try:
+            result: tuple[bytes, str] = sync(self.fs.loop, get)
+        except ResourceNotFoundError:
+            return None
+        return result
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        container, blob, _ = self.fs.split_path(path)
+        condition = azure_condition(expected)
+
+        async def put() -> None:
+            async with self.fs.service_client.get_blob_client(container, blob) as client:
+                await client.upload_blob(data, **condition)
+
+        try:
+            sync(self.fs.loop, put)
+        except (ResourceExistsError, ResourceModifiedError) as error:
+            # 409 BlobAlreadyExists (If-None-Match: *) or 412 ConditionNotMet (If-Match).
+            raise ConflictError(path) from error
+        self.fs.invalidate_cache(path)
+
+
+def azure_condition(expected: str | None) -> dict[str, Any]:
+    """``upload_blob`` keywords making the upload conditional on the pointer's ``expected``
+    ETag, or on its absence (``None``)."""
+    if expected is None:
+        return {"overwrite": False}  # If-None-Match: *
+    from azure.core import MatchConditions
+
+    return {"overwrite": True, "etag": expected, "match_condition": MatchConditions.IfNotModified}
+
+
+class GCSStore(Store):
+    """Google Cloud Storage: the pointer is replaced with an ``ifGenerationMatch`` precondition.
+
+    The tag is the object's generation (``0`` for "must not exist", as GCS defines it).
+    """
+
+    def read_tagged(self, path: str) -> tuple[bytes, str] | None:
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        async def get() -> tuple[bytes, str]:
+            headers, data = await self.fs._call("GET", self.fs.url(path))
+            return bytes(data), gcs_generation(headers, path)
+
+        try:
+            result: tuple[bytes, str] = sync(self.fs.loop, get)
+        except FileNotFoundError:
+            return None
+        return result
+
+    def replace(self, path: str, data: bytes, expected: str | None) -> None:
+        from fsspec.asyn import sync  # type: ignore[import-untyped, unused-ignore]
+
+        url, params = gcs_conditional_upload(self.fs, path, expected)
+
+        async def put() -> None:
+            await self.fs._call(
+                "POST",
+                url,
+                headers={"Content-Type": "application/json"},
+                data=data,
+                json_out=True,
+                **params,
+            )
+
+        try:
+            sync(self.fs.loop, put)
+        except FileExistsError as error:
+            # gcsfs turns 412 Precondition Failed into FileExistsError.
+            raise ConflictError(path) from error
+        self.fs.invalidate_cache(path)
+
+
+def gcs_generation(headers: Any, path: str) -> str:
+    """The generation GCS reports for a downloaded object.
+
+    Raises:
+        StorageError: if the response carries none (not a GCS JSON API endpoint).
+    """
+    generation = headers.get("x-goog-generation") if headers is not None else None
+    if not generation:
+        raise StorageError(
+            f"the server returned `{path}` without its generation (x-goog-generation), "
+            "so the pointer cannot be replaced safely: is this a Google Cloud Storage endpoint?"
+        )
+    return str(generation)
+
+
+def gcs_conditional_upload(fs: Any, path: str, expected: str | None) -> tuple[str, dict[str, str]]:
+    """The URL and query parameters of a one-request upload of ``path`` that succeeds only
+    if the object's generation is still ``expected`` (``None``: it must not exist)."""
+    from urllib.parse import quote
+
+    bucket, key, _ = fs.split_path(path)
+    return (
+        f"{fs._location}/upload/storage/v1/b/{quote(bucket, safe='')}/o",
+        {"uploadType": "media", "name": key, "ifGenerationMatch": expected or "0"},
+    )
+
+
 def _status(error: BaseException) -> int | None:
     """The HTTP status of a (possibly wrapped) botocore error."""
     seen: BaseException | None = error
@@ -299,7 +467,8 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
     if scheme == "file":
         from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
 
-        return LocalStore(LocalFileSystem(), scheme), rest
+        durable = os.environ.get(FSYNC_ENV, "") not in ("", "0")
+        return LocalStore(LocalFileSystem(), scheme, durable=durable), rest
     if scheme == "memory":  # glacier.testing: in-memory storage, nothing leaves the process
         from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped, unused-ignore]
 
@@ -309,8 +478,8 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
         return S3Store(s3fs.S3FileSystem(**s3_options(storage)), scheme), rest
     if scheme in ("gs", "gcs"):
         gcsfs = import_extra("gs")
-        return Store(gcsfs.GCSFileSystem(**gcs_options()), "gs"), rest
+        return GCSStore(gcsfs.GCSFileSystem(**gcs_options()), "gs"), rest
     if scheme in ("az", "abfs"):
         adlfs = import_extra("az")
-        return Store(adlfs.AzureBlobFileSystem(**azure_options()), "az"), rest
+        return AzureStore(adlfs.AzureBlobFileSystem(**azure_options()), "az"), rest
     raise StorageError(f"unknown storage scheme `{scheme}://` (use s3, gs, az or file)", uri=uri)

@@ -1,7 +1,8 @@
 """mypy (with the plugin) and ``glacier check`` report graph problems on the same lines.
 
 For the rules both outlets report (GLC001 cycle, GLC002 missing-producer, GLC003
-duplicate-producer, GLC004 not-a-dataset, GLC005 not-a-task), the set of
+duplicate-producer, GLC004 not-a-dataset, GLC005 not-a-task, GLC013
+overlapping-storage), the set of
 ``(file, line, rule)`` must be equal, on the bundled examples and on generated pipelines.
 """
 
@@ -17,14 +18,28 @@ from pathlib import Path
 
 import pytest
 
-from glacier.rules import CYCLE, DUPLICATE_PRODUCER, MISSING_PRODUCER, NOT_A_DATASET, NOT_A_TASK
+from glacier.rules import (
+    CYCLE,
+    DUPLICATE_PRODUCER,
+    MISSING_PRODUCER,
+    NOT_A_DATASET,
+    NOT_A_TASK,
+    OVERLAPPING_STORAGE,
+)
 
 analysis = pytest.importorskip("glacier.analysis", reason="glacier check is not available yet")
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = {
     rule.code: rule
-    for rule in (CYCLE, MISSING_PRODUCER, DUPLICATE_PRODUCER, NOT_A_DATASET, NOT_A_TASK)
+    for rule in (
+        CYCLE,
+        MISSING_PRODUCER,
+        DUPLICATE_PRODUCER,
+        NOT_A_DATASET,
+        NOT_A_TASK,
+        OVERLAPPING_STORAGE,
+    )
 }
 BY_MYPY_CODE = {rule.mypy_code: rule.code for rule in SHARED.values()}
 MYPY_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
@@ -154,6 +169,44 @@ GENERATED = {
         audit = Pipeline([load_orders, total, audit_totals])
         both = Pipeline([load_orders, recount, total])
     """,
+    # Storage folders declared in one module, overlapping in another module's pipelines.
+    "lake/__init__.py": "",
+    "lake/datasets.py": """
+        from glacier import Dataset
+        from glacier.storage import S3, LocalPath
+
+        raw = Dataset("raw", storage=S3(bucket="lake", prefix="shop/"))
+        clean = Dataset("clean", storage=S3("lake", "shop/clean"))
+        apart = Dataset("apart", storage=S3("lake", "shop_archive/"))
+        here = Dataset("here", storage=LocalPath("out/a"))
+        there = Dataset("there", storage=LocalPath("out/a/"))
+        prefix = "dynamic/"
+        unknown = Dataset("unknown", storage=S3("lake", prefix))
+    """,
+    "lake/pipelines.py": """
+        from glacier import Pipeline, task
+        from lake.datasets import apart, clean, here, raw, there, unknown
+
+        @task
+        def tidy(data: raw) -> clean: ...
+
+        @task
+        def archive(data: clean) -> apart: ...
+
+        @task
+        def mirror(data: here) -> there: ...
+
+        @task
+        def guess(data: unknown) -> apart: ...
+
+        nested = Pipeline([tidy])
+        fine = Pipeline([archive])
+        shared = Pipeline(
+            [archive, mirror],
+            name="shared",
+        )
+        unknowable = Pipeline([guess])
+    """,
 }
 
 
@@ -217,7 +270,7 @@ def test_generated_pipelines_agree(tmp_path: Path) -> None:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip())
-    mypy = _mypy_findings(tmp_path, ["flat.py", "shadow.py", "shop"])
+    mypy = _mypy_findings(tmp_path, ["flat.py", "shadow.py", "shop", "lake"])
     glacier = _glacier_findings(tmp_path, [tmp_path])
     # Every rule appears, so the comparison is not vacuous.
     assert {code for _, _, code in glacier} == set(SHARED), sorted(glacier)
@@ -225,7 +278,14 @@ def test_generated_pipelines_agree(tmp_path: Path) -> None:
 
 
 def test_rule_fixtures_agree() -> None:
-    names = ["cycle", "missing_producer", "duplicate_producer", "not_a_dataset", "not_a_task"]
+    names = [
+        "cycle",
+        "missing_producer",
+        "duplicate_producer",
+        "not_a_dataset",
+        "not_a_task",
+        "overlapping_storage",
+    ]
     files = [RULE_FIXTURES / f"{name}.py" for name in names]
     files = [f for f in files if f.exists()]
     if not files:

@@ -218,6 +218,41 @@ def test_cold_warm_and_edited_runs_agree(project: Path, python: str) -> None:
     assert _cold(project, python) == RENAMED
 
 
+def test_storage_folder_edits_reach_cached_pipelines(project: Path) -> None:
+    """GLC013 follows an edit of a storage folder in another module, from the cache."""
+    _write(
+        project,
+        {
+            "proj/lake.py": """
+                from glacier import Dataset
+                from glacier.storage import S3
+
+                mirror = Dataset("mirror", storage=S3(bucket="b", prefix="q/"))
+            """,
+            "proj/both.py": """
+                from glacier import Pipeline, task
+                from proj.datasets import source
+                from proj.lake import mirror
+
+                @task
+                def sync(s: source) -> mirror: ...
+
+                both = Pipeline([sync])
+            """,
+        },
+    )
+    overlap = (
+        "proj/both.py:8: error: Datasets `source` and `mirror` of pipeline `both` nest one "
+        "folder inside the other: s3://b/p/ ⊃ s3://b/p/mirror/  [glacier-overlapping-storage]"
+    )
+    assert overlap not in _mypy(project)  # cold, writing the cache
+    _edit(project / "proj/lake.py", 'prefix="q/"', 'prefix="p/mirror"')
+    assert overlap in _mypy(project)  # only lake.py changed: both.py is re-checked
+    assert overlap in _cold(project)
+    _edit(project / "proj/lake.py", 'prefix="p/mirror"', 'prefix="q/"')
+    assert overlap not in _mypy(project)
+
+
 def test_parallel_workers_agree_with_sequential(project: Path) -> None:
     assert _mypy(project, "--num-workers", "2") == [MISSING, DUPLICATE]
     assert _mypy(project, "--num-workers", "2") == [MISSING, DUPLICATE]

@@ -25,6 +25,7 @@ from glacier.storage import (
     write_dataset,
 )
 from glacier.storage.api import POINTER
+from glacier.storage.filesystems import FSYNC_ENV, LocalStore, open_store
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,6 +184,22 @@ def test_versions_are_write_once_and_the_pointer_moves(tmp_path: Path) -> None:
         assert Manifest.from_dict(stored) == manifest
     assert content_key(dataset) == second.content_hash
     assert second.cache_key == "k2" and second.run_id == "r2" and second.glacier_version
+
+
+@pytest.mark.parametrize("setting", ["", "0", "1"])
+def test_durable_commits_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    monkeypatch.setenv(FSYNC_ENV, setting)
+    store, _ = open_store(tmp_path.as_uri() + "/")
+    assert isinstance(store, LocalStore) and store.durable is (setting == "1")
+    folder = tmp_path / "new" / "lake" / "d"  # folders that do not exist yet
+    dataset = Dataset("d", LocalPath(str(folder)))
+    write_dataset(dataset, [1], run_id="r1")
+    second = write_dataset(dataset, [2], run_id="r2")
+    assert read_dataset(dataset) == [2] and read_manifest(dataset) == second
+    # The pointer's temporary file is renamed away, durable or not.
+    assert sorted(p.name for p in folder.iterdir() if not p.is_dir()) == [POINTER]
 
 
 def test_location_overrides_storage_for_datasets_without_one(tmp_path: Path) -> None:
