@@ -4,7 +4,8 @@ Scheduling is a ready queue over the graph core: a task starts as soon as its in
 exist and enough slots are free. The calling thread works too, and helper threads start
 only when two tasks can run at once, so a run of tiny tasks pays no hand-off between
 threads. Ready tasks start in the pipeline's execution order (lowest list position
-first), so ``workers=1`` runs exactly ``get_execution_order()``.
+first), so ``workers=1`` runs exactly ``get_execution_order()``: it runs on the calling
+thread alone, in that order, with no ready queue or lock at all.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import threading
 
 from glacier.executors.base import Executor
+from glacier.run.events import TaskStarted
 from glacier.run.session import Outcome, Session, TaskCall, TaskPlan, direct_call, execute_task
 
 
@@ -70,14 +72,55 @@ class LocalExecutor(Executor):
 
             calls = ProcessCalls()
             try:
-                _Scheduler(session, self.slots, calls.call).run()
+                if self.slots == 1:
+                    run_in_order(session, calls.call)
+                else:
+                    _Scheduler(session, self.slots, calls.call).run()
             except BaseException:
                 calls.cancel()
                 raise
             finally:
                 calls.close()
+        elif self.slots == 1:
+            run_in_order(session, direct_call)
         else:
             _Scheduler(session, self.slots, direct_call).run()
+
+
+def run_in_order(session: Session, call: TaskCall) -> None:
+    """One slot: every task on the calling thread, in execution order.
+
+    The execution order is topological, so when a task's turn comes everything it
+    depends on has ended; a task skipped because of a failure is marked finished by
+    `Session.complete` before its turn. A ``KeyboardInterrupt`` simply propagates.
+    """
+    plans = session.plans
+    finished = session.finished
+    context = session.context
+    started = session.task_started if session.wants(TaskStarted) else None
+    inputs_for = session.inputs_for
+    complete = session.complete
+    for position in session.order:
+        if finished[position]:
+            continue
+        plan = plans[position]
+        if started is not None:
+            started(plan)
+        try:
+            kwargs, keys = inputs_for(plan)
+            outcome = execute_task(
+                plan,
+                kwargs,
+                keys,
+                context,
+                call=call,
+                on_retry=_Retries(session, plan) if plan.retries else None,
+            )
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # noqa: BLE001 - reading an input or the cache failed: the task fails
+            outcome = Outcome("failed", attempts=1, error=error)
+        complete(plan, outcome)
 
 
 class _Scheduler:

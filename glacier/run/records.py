@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glacier.run.events import (
+    EVENT_KINDS,
     RunEvent,
     RunFinished,
     RunStarted,
@@ -65,7 +66,10 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started);
 """
-_FLUSH_EVERY = 1.0
+#: The writer thread writes what is queued this often, or as soon as this many rows wait,
+#: so the rows of a long run are written while it runs, not all at its end.
+_FLUSH_EVERY = 0.1
+_BATCH = 500
 
 
 def database_path(project_root: str) -> str:
@@ -92,6 +96,9 @@ class RunRecorder:
     when it ends; `close` waits for the last rows.
     """
 
+    #: Starts and retries leave no row: the run does not even make them for the recorder.
+    event_kinds = EVENT_KINDS - {TaskStarted, TaskRetried}
+
     def __init__(self, project_root: str) -> None:
         from glacier.run.session import ensure_glacier_folder
 
@@ -114,7 +121,10 @@ class RunRecorder:
         elif kind is RunFinished:
             self._run_finished(event)  # type: ignore[arg-type]
         else:
-            self._events.append(event)  # list.append is atomic: no lock on the hot path
+            events = self._events
+            events.append(event)  # list.append is atomic: no lock on the hot path
+            if len(events) >= _BATCH and not self._wake.is_set():
+                self._wake.set()
 
     def _rows(self, events: list[RunEvent]) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []

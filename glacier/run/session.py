@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from glacier.run import capture
 from glacier.run.events import (
+    EVENT_KINDS,
     Listener,
     RunEvent,
     RunFinished,
@@ -176,6 +177,7 @@ class Session:
         self.run_id = run_id or new_run_id()
         self.project_root = project_root or run_project_root(pipeline)
         self.listeners: list[Listener] = [*listeners, *global_listeners()]
+        self._routes: dict[type[RunEvent], list[Listener]] | None = None
         self.params = dict(params or {})
         self.label = pipeline.label.strip("`")
         self._lock = threading.Lock()
@@ -221,7 +223,8 @@ class Session:
         self.finished = [False] * count
         self.keys: dict[str, str | None] = {}
         self.values: dict[str, Any] = {}
-        self._finals = set(self.final_datasets())
+        self._final_names = self._final_datasets()
+        self._finals = set(self._final_names)
         self.started = 0.0
         self.interrupted = False
 
@@ -412,6 +415,9 @@ class Session:
 
     def final_datasets(self) -> list[str]:
         """Datasets produced and consumed by no task, plus those kept."""
+        return list(self._final_names)
+
+    def _final_datasets(self) -> list[str]:
         consumed = {dataset for plan in self.plans for _, dataset in plan.inputs}
         names = [
             plan.output.name
@@ -478,12 +484,35 @@ class Session:
 
     # -- events ----------------------------------------------------------------------
 
+    def wants(self, kind: type[RunEvent]) -> bool:
+        """Whether any listener takes events of ``kind`` (else they need not be made)."""
+        routes = self._routes
+        if routes is None:
+            routes = self._route()
+        return bool(routes.get(kind, self.listeners))
+
+    def _route(self) -> dict[type[RunEvent], list[Listener]]:
+        """Which listeners take each kind of event (a listener's ``event_kinds``, else all)."""
+        routes: dict[type[RunEvent], list[Listener]] = {}
+        for kind in EVENT_KINDS:
+            routes[kind] = [
+                listener
+                for listener in self.listeners
+                if kind in getattr(listener, "event_kinds", EVENT_KINDS)
+            ]
+        self._routes = routes
+        return routes
+
     def emit(self, event: RunEvent) -> None:
-        for listener in self.listeners:
+        routes = self._routes
+        if routes is None:
+            routes = self._route()
+        for listener in routes.get(type(event), self.listeners):
             try:
                 listener(event)
             except Exception as error:  # noqa: BLE001 - a broken listener must not break the run
                 self.listeners = [x for x in self.listeners if x is not listener]
+                self._route()
                 print(
                     f"glacier: a run listener failed and was removed: {type(error).__name__}: "
                     f"{error}",
@@ -491,6 +520,7 @@ class Session:
                 )
 
     def start(self) -> None:
+        self._route()  # the listeners are those of the run from now on
         self.started = time.perf_counter()
         self._wall_start = time.time()
         self.emit(
@@ -507,7 +537,8 @@ class Session:
         )
 
     def task_started(self, plan: TaskPlan, attempt: int = 1) -> None:
-        self.emit(TaskStarted(self.run_id, time.time(), plan.id, plan.name, attempt))
+        if self.wants(TaskStarted):
+            self.emit(TaskStarted(self.run_id, time.time(), plan.id, plan.name, attempt))
 
     def task_retried(self, plan: TaskPlan, attempt: int, error: BaseException) -> None:
         self.emit(TaskRetried(self.run_id, time.time(), plan.id, plan.name, attempt, error))
@@ -668,7 +699,7 @@ class Session:
             self.skip_unfinished()
         duration = time.perf_counter() - self.started
         outputs: dict[str, Any] = {}
-        for name in self.final_datasets():
+        for name in self._final_names:
             if name in self.values:
                 value = self.values[name]
                 if type(value) is _Pending:
