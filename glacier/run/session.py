@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -444,6 +445,8 @@ class Session:
             self.values[name] = value
             if self.cache_root is not None:
                 self.keys[name] = _value_key(value)
+                if self.keys[name] is None:
+                    self._notice_uncacheable_input(name, value)
         for plan in self.plans:
             for _, name in plan.inputs:
                 if name in self.values or name in produced:
@@ -477,6 +480,24 @@ class Session:
                         self.keys[name] = None
         if problems:
             raise RunSetupError(problems)
+
+    def _notice_uncacheable_input(self, name: str, value: Any) -> None:
+        """An ``inputs=`` value that cannot be pickled has no cache key: say once which
+        tasks therefore run every time, instead of silently never caching them."""
+        consumers = [
+            f"`{plan.name}`"
+            for plan in self.plans
+            if plan.cacheable and any(dataset == name for _, dataset in plan.inputs)
+        ]
+        if not consumers:
+            return
+        print(
+            f"glacier: inputs= value of `{name}` ({type(value).__name__}) cannot be pickled, "
+            f"so it has no cache key: {', '.join(consumers)} of pipeline {self.label} "
+            "run every time (not cached). Pass a picklable value (for example a path or "
+            "settings instead of an open connection) to cache them.",
+            file=capture.original_stderr(),
+        )
 
     def ready_at_start(self) -> list[int]:
         """Positions of the tasks that can start at once, in execution order."""
@@ -905,15 +926,25 @@ def _done_path(context: RunContext, plan: TaskPlan, key: str) -> str:
     return f"{context.cache_root}{_safe(plan.id)}/done-{key[:32]}"
 
 
+def _done_marker(plan: TaskPlan, key: str) -> bytes:
+    """What the cache entry of a task without output holds: the task id and key, signed
+    with the user's key, so a planted or foreign marker is a miss like any other entry."""
+    from glacier.storage.signing import signing_key
+
+    message = f"glacier-done\0{plan.id}\0{key}".encode("utf-8", "surrogatepass")
+    return hmac.new(signing_key(), message, hashlib.sha256).hexdigest().encode()
+
+
 def _mark_done(context: RunContext, plan: TaskPlan, key: str) -> None:
     import fsspec  # type: ignore[import-untyped]
 
     path = _done_path(context, plan, key)
     try:
+        marker = _done_marker(plan, key)
         fs, inner = fsspec.core.url_to_fs(path)
         fs.makedirs(inner.rsplit("/", 1)[0], exist_ok=True)
         with fs.open(inner, "wb") as handle:
-            handle.write(key.encode())
+            handle.write(marker)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: a failed write is a later miss
         return
 
@@ -923,8 +954,9 @@ def _is_done(context: RunContext, plan: TaskPlan, key: str) -> bool:
 
     try:
         fs, inner = fsspec.core.url_to_fs(_done_path(context, plan, key))
-        return bool(fs.exists(inner))
-    except Exception:  # noqa: BLE001 - user code and libraries raise anything
+        found = fs.cat_file(inner)
+        return hmac.compare_digest(bytes(found), _done_marker(plan, key))
+    except Exception:  # noqa: BLE001 - missing, unreadable or unsigned: a miss
         return False
 
 
