@@ -1,11 +1,14 @@
 """`LocalExecutor`: this machine, threads by default, processes on request.
 
-Scheduling is a ready queue over the graph core: a task starts as soon as its inputs
-exist and enough slots are free. The calling thread works too, and helper threads start
-only when two tasks can run at once, so a run of tiny tasks pays no hand-off between
-threads. Ready tasks start in the pipeline's execution order (lowest list position
-first), so ``workers=1`` runs exactly ``get_execution_order()``: it runs on the calling
-thread alone, in that order, with no ready queue or lock at all.
+Scheduling is a ready queue over the graph core: a task is ready as soon as its inputs
+exist. The calling thread works too: a thread that finishes a task takes the next ready
+one at once, and an idle thread takes one only when no task has finished for a
+millisecond (the running tasks are long ones), so a run of tiny tasks stays on one thread
+and pays no hand-off between threads that share the GIL, while long tasks run side by
+side with at most that millisecond's delay. Ready tasks start in the pipeline's execution
+order (lowest list position first), so ``workers=1`` runs exactly
+``get_execution_order()``: it runs on the calling thread alone, in that order, with no
+ready queue or lock at all.
 """
 
 from __future__ import annotations
@@ -123,6 +126,10 @@ def run_in_order(session: Session, call: TaskCall) -> None:
         complete(plan, outcome)
 
 
+#: How long nothing may finish before an idle thread takes a ready task (seconds).
+_STALL = 0.001
+
+
 class _Scheduler:
     """The ready queue, free slots and worker threads of one run."""
 
@@ -134,6 +141,7 @@ class _Scheduler:
         self.free = slots
         self.running = 0
         self.idle = 0
+        self.completed = 0
         self.helpers: list[threading.Thread] = []
         self.max_helpers = slots - 1
         self.done = False
@@ -162,7 +170,14 @@ class _Scheduler:
             while thread.is_alive():
                 thread.join(0.1)
 
-    def work(self) -> None:
+    def work(self, eager: bool = True) -> None:
+        """Run ready tasks until the run ends.
+
+        A thread that just finished a task takes the next one at once. A thread that had
+        to wait takes one only when nothing finished for a while (`_STALL`): the running
+        tasks are long, so another thread helps; tiny tasks stay on one thread, which is
+        faster than handing them between threads that share the GIL.
+        """
         session = self.session
         plans = session.plans
         context = session.context
@@ -171,19 +186,22 @@ class _Scheduler:
         call = self.call
         plan: TaskPlan | None = None
         outcome: Outcome | None = None
+        may_take = eager
         while True:
             with condition:
                 if plan is not None:
                     assert outcome is not None
                     self.free += plan.slots
                     self.running -= 1
+                    self.completed += 1
                     for position in session.complete(plan, outcome):
                         heapq.heappush(ready, position)
+                    may_take = True
                 plan = None
                 while True:
                     if self.done or self.stopping:
                         return
-                    if ready:
+                    if ready and (may_take or not self.running):
                         plan = self.pick(plans)
                         if plan is not None:
                             break
@@ -191,16 +209,20 @@ class _Scheduler:
                         self.done = True
                         condition.notify_all()
                         return
+                    seen = self.completed
                     self.idle += 1
-                    condition.wait()
+                    condition.wait(_STALL)
                     self.idle -= 1
+                    may_take = self.completed == seen
                 self.running += 1
                 self.free -= plan.slots
-                if ready and self.free > 0:
-                    if self.idle:
-                        condition.notify()
-                    elif len(self.helpers) < self.max_helpers:
-                        self.start_helper()
+                if (
+                    ready
+                    and self.free > 0
+                    and not self.idle
+                    and len(self.helpers) < self.max_helpers
+                ):
+                    self.start_helper()
             session.task_started(plan)
             try:
                 kwargs, keys = session.inputs_for(plan)
@@ -238,7 +260,7 @@ class _Scheduler:
 
     def helper(self) -> None:
         try:
-            self.work()
+            self.work(eager=False)
         except BaseException as error:  # pragma: no cover - a bug in Glacier itself
             with self.condition:
                 self.stopping = True
