@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from glacier.run import capture
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
 
 #: A function that calls a task: ``call(fn, kwargs)`` (directly, or in another process).
 TaskCall = Callable[[Callable[..., Any], dict[str, Any]], Any]
+
+#: A task's keyword arguments, or a function that reads them (called only when needed).
+TaskInputs = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 class RunSetupError(GlacierError):
@@ -566,8 +570,19 @@ class Session:
 
     # -- after each task --------------------------------------------------------------
 
-    def inputs_for(self, plan: TaskPlan) -> tuple[dict[str, Any], list[str | None]]:
-        """The task's keyword arguments and its inputs' cache keys."""
+    def inputs_for(self, plan: TaskPlan) -> tuple[TaskInputs, list[str | None]]:
+        """The task's keyword arguments and its inputs' cache keys.
+
+        For a task the cache may serve, the arguments come as a function that reads them,
+        which `execute_task` calls only on a miss: a fully cached run loads nothing.
+        """
+        if plan.cacheable:
+            keys = self.keys
+            return partial(self.arguments, plan), [keys.get(d) for _, d in plan.inputs]
+        return self.arguments(plan), []
+
+    def arguments(self, plan: TaskPlan) -> dict[str, Any]:
+        """The task's keyword arguments: its inputs' values and its run parameters."""
         values = self.values
         kwargs: dict[str, Any] = {}
         for parameter, dataset in plan.inputs:
@@ -577,8 +592,7 @@ class Session:
             kwargs[parameter] = value
         if plan.params:
             kwargs.update(plan.params)
-        keys = [self.keys.get(d) for _, d in plan.inputs] if plan.cacheable else []
-        return kwargs, keys
+        return kwargs
 
     def _load_external(self, name: str, pending: _Pending) -> Any:
         from glacier.storage import read_dataset
@@ -756,7 +770,7 @@ def direct_call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
 
 def execute_task(
     plan: TaskPlan,
-    kwargs: dict[str, Any],
+    kwargs: TaskInputs,
     input_keys: Sequence[str | None],
     context: RunContext,
     *,
@@ -766,8 +780,9 @@ def execute_task(
 ) -> Outcome:
     """Run one task: cache look-up, attempts (with retries), commit of its output.
 
-    Only the task's own errors and storage errors end in a failed outcome; a
-    ``KeyboardInterrupt`` propagates.
+    ``kwargs`` may be a function that reads them: it is called only when the cache misses.
+    Only the task's own errors and storage errors end in a failed outcome (an error reading
+    the inputs propagates, as does a ``KeyboardInterrupt``).
     """
     key: str | None = None
     if plan.cacheable and context.cache_root is not None:
@@ -777,6 +792,8 @@ def execute_task(
             if hit is not None:
                 value, uri = hit
                 return Outcome("cached", value, key, 0, 0.0, time.time(), output_uri=uri)
+    if not isinstance(kwargs, dict):
+        kwargs = kwargs()
     started_wall = time.time()
     started = time.perf_counter()
     attempts = 0
@@ -1017,6 +1034,7 @@ __all__ = [
     "RunSetupError",
     "Session",
     "TaskCall",
+    "TaskInputs",
     "TaskPlan",
     "direct_call",
     "ensure_glacier_folder",
