@@ -5,7 +5,8 @@ exist. The calling thread works too: a thread that finishes a task takes the nex
 one at once, and an idle thread takes one only when no task has finished for a
 millisecond (the running tasks are long ones), so a run of tiny tasks stays on one thread
 and pays no hand-off between threads that share the GIL, while long tasks run side by
-side with at most that millisecond's delay. Ready tasks start in the pipeline's execution
+side (an idle thread that keeps seeing tiny tasks finish looks less often, so a long
+task after many tiny ones may wait up to 20 ms for help). Ready tasks start in the pipeline's execution
 order (lowest list position first), so ``workers=1`` runs exactly
 ``get_execution_order()``: it runs on the calling thread alone, in that order, with no
 ready queue or lock at all.
@@ -126,8 +127,10 @@ def run_in_order(session: Session, call: TaskCall) -> None:
         complete(plan, outcome)
 
 
-#: How long nothing may finish before an idle thread takes a ready task (seconds).
+#: How long nothing may finish before an idle thread takes a ready task (seconds); an idle
+#: thread that keeps seeing tasks finish looks less and less often, up to `_MAX_PATIENCE`.
 _STALL = 0.001
+_MAX_PATIENCE = 0.02
 
 
 class _Scheduler:
@@ -187,6 +190,7 @@ class _Scheduler:
         plan: TaskPlan | None = None
         outcome: Outcome | None = None
         may_take = eager
+        patience = _STALL
         while True:
             with condition:
                 if plan is not None:
@@ -211,9 +215,11 @@ class _Scheduler:
                         return
                     seen = self.completed
                     self.idle += 1
-                    condition.wait(_STALL)
+                    condition.wait(patience)
                     self.idle -= 1
                     may_take = self.completed == seen
+                    # Tasks keep finishing (they are tiny): look less often, up to 20 ms.
+                    patience = _STALL if may_take else min(patience * 2, _MAX_PATIENCE)
                 self.running += 1
                 self.free -= plan.slots
                 if (
