@@ -6,8 +6,8 @@ one at once, and an idle thread takes one only when no task has finished for a
 millisecond (the running tasks are long ones), so a run of tiny tasks stays on one thread
 and pays no hand-off between threads that share the GIL, while long tasks run side by
 side (an idle thread that keeps seeing tiny tasks finish looks less often, so a long
-task after many tiny ones may wait up to 20 ms for help). Ready tasks start in the pipeline's execution
-order (lowest list position first), so ``workers=1`` runs exactly
+task after many tiny ones may wait up to 20 ms for help). Ready tasks start in the
+pipeline's execution order (lowest list position first), so ``workers=1`` runs exactly
 ``get_execution_order()``: it runs on the calling thread alone, in that order, with no
 ready queue or lock at all.
 """
