@@ -176,10 +176,11 @@ class _Scheduler:
     def work(self, eager: bool = True) -> None:
         """Run ready tasks until the run ends.
 
-        A thread that just finished a task takes the next one at once. A thread that had
-        to wait takes one only when nothing finished for a while (`_STALL`): the running
-        tasks are long, so another thread helps; tiny tasks stay on one thread, which is
-        faster than handing them between threads that share the GIL.
+        The calling thread (``eager``) takes the next ready task as soon as it finished
+        one, and so does a helper whose task was long. A waiting thread takes one only
+        when nothing finished for a while (`_STALL`): the running tasks are long, so
+        another thread helps; tiny tasks stay on one thread, which is faster than handing
+        them between threads that share the GIL.
         """
         session = self.session
         plans = session.plans
@@ -200,7 +201,9 @@ class _Scheduler:
                     self.completed += 1
                     for position in session.complete(plan, outcome):
                         heapq.heappush(ready, position)
-                    may_take = True
+                    # A helper that got a tiny task (the calling thread was only held up)
+                    # goes back to waiting, so tiny tasks never churn on two threads.
+                    may_take = eager or outcome.duration >= _STALL
                 plan = None
                 while True:
                     if self.done or self.stopping:
