@@ -18,7 +18,7 @@ class Executor(ABC):
     """Runs the tasks of a `Session`.
 
     ``execute`` must, for each task whose dependencies are done, call
-    `glacier.run.session.execute_task` somewhere (with ``session.inputs_for(plan)``),
+    `glacier.run.session.execute_task` somewhere (with what ``session.inputs_for(plan)`` returns),
     then ``session.complete(plan, outcome)`` in one thread at a time, and start the
     positions it returns; it returns when nothing is running and nothing is ready. A
     ``KeyboardInterrupt`` stops scheduling: let running tasks finish or cancel them,

@@ -1,10 +1,15 @@
 """`LocalExecutor`: this machine, threads by default, processes on request.
 
-Scheduling is a ready queue over the graph core: a task starts as soon as its inputs
-exist and enough slots are free. The calling thread works too, and helper threads start
-only when two tasks can run at once, so a run of tiny tasks pays no hand-off between
-threads. Ready tasks start in the pipeline's execution order (lowest list position
-first), so ``workers=1`` runs exactly ``get_execution_order()``.
+Scheduling is a ready queue over the graph core: a task is ready as soon as its inputs
+exist. The calling thread works too: a thread that finishes a task takes the next ready
+one at once, and an idle thread takes one only when no task has finished for a
+millisecond (the running tasks are long ones), so a run of tiny tasks stays on one thread
+and pays no hand-off between threads that share the GIL, while long tasks run side by
+side (an idle thread that keeps seeing tiny tasks finish looks less often, so a long
+task after many tiny ones may wait up to 20 ms for help). Ready tasks start in the
+pipeline's execution order (lowest list position first), so ``workers=1`` runs exactly
+``get_execution_order()``: it runs on the calling thread alone, in that order, with no
+ready queue or lock at all.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import threading
 
 from glacier.executors.base import Executor
+from glacier.run.events import TaskStarted
 from glacier.run.session import Outcome, Session, TaskCall, TaskPlan, direct_call, execute_task
 
 
@@ -70,14 +76,61 @@ class LocalExecutor(Executor):
 
             calls = ProcessCalls()
             try:
-                _Scheduler(session, self.slots, calls.call).run()
+                if self.slots == 1:
+                    run_in_order(session, calls.call)
+                else:
+                    _Scheduler(session, self.slots, calls.call).run()
             except BaseException:
                 calls.cancel()
                 raise
             finally:
                 calls.close()
+        elif self.slots == 1:
+            run_in_order(session, direct_call)
         else:
             _Scheduler(session, self.slots, direct_call).run()
+
+
+def run_in_order(session: Session, call: TaskCall) -> None:
+    """One slot: every task on the calling thread, in execution order.
+
+    The execution order is topological, so when a task's turn comes everything it
+    depends on has ended; a task skipped because of a failure is marked finished by
+    `Session.complete` before its turn. A ``KeyboardInterrupt`` simply propagates.
+    """
+    plans = session.plans
+    finished = session.finished
+    context = session.context
+    started = session.task_started if session.wants(TaskStarted) else None
+    inputs_for = session.inputs_for
+    complete = session.complete
+    for position in session.order:
+        if finished[position]:
+            continue
+        plan = plans[position]
+        if started is not None:
+            started(plan)
+        try:
+            kwargs, keys = inputs_for(plan)
+            outcome = execute_task(
+                plan,
+                kwargs,
+                keys,
+                context,
+                call=call,
+                on_retry=_Retries(session, plan) if plan.retries else None,
+            )
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # noqa: BLE001 - reading an input or the cache failed: the task fails
+            outcome = Outcome("failed", attempts=1, error=error)
+        complete(plan, outcome)
+
+
+#: How long nothing may finish before an idle thread takes a ready task (seconds); an idle
+#: thread that keeps seeing tasks finish looks less and less often, up to `_MAX_PATIENCE`.
+_STALL = 0.001
+_MAX_PATIENCE = 0.02
 
 
 class _Scheduler:
@@ -91,6 +144,7 @@ class _Scheduler:
         self.free = slots
         self.running = 0
         self.idle = 0
+        self.completed = 0
         self.helpers: list[threading.Thread] = []
         self.max_helpers = slots - 1
         self.done = False
@@ -119,7 +173,15 @@ class _Scheduler:
             while thread.is_alive():
                 thread.join(0.1)
 
-    def work(self) -> None:
+    def work(self, eager: bool = True) -> None:
+        """Run ready tasks until the run ends.
+
+        The calling thread (``eager``) takes the next ready task as soon as it finished
+        one, and so does a helper whose task was long. A waiting thread takes one only
+        when nothing finished for a while (`_STALL`): the running tasks are long, so
+        another thread helps; tiny tasks stay on one thread, which is faster than handing
+        them between threads that share the GIL.
+        """
         session = self.session
         plans = session.plans
         context = session.context
@@ -128,19 +190,25 @@ class _Scheduler:
         call = self.call
         plan: TaskPlan | None = None
         outcome: Outcome | None = None
+        may_take = eager
+        patience = _STALL
         while True:
             with condition:
                 if plan is not None:
                     assert outcome is not None
                     self.free += plan.slots
                     self.running -= 1
+                    self.completed += 1
                     for position in session.complete(plan, outcome):
                         heapq.heappush(ready, position)
+                    # A helper that got a tiny task (the calling thread was only held up)
+                    # goes back to waiting, so tiny tasks never churn on two threads.
+                    may_take = eager or outcome.duration >= _STALL
                 plan = None
                 while True:
                     if self.done or self.stopping:
                         return
-                    if ready:
+                    if ready and (may_take or not self.running):
                         plan = self.pick(plans)
                         if plan is not None:
                             break
@@ -148,16 +216,22 @@ class _Scheduler:
                         self.done = True
                         condition.notify_all()
                         return
+                    seen = self.completed
                     self.idle += 1
-                    condition.wait()
+                    condition.wait(patience)
                     self.idle -= 1
+                    may_take = self.completed == seen
+                    # Tasks keep finishing (they are tiny): look less often, up to 20 ms.
+                    patience = _STALL if may_take else min(patience * 2, _MAX_PATIENCE)
                 self.running += 1
                 self.free -= plan.slots
-                if ready and self.free > 0:
-                    if self.idle:
-                        condition.notify()
-                    elif len(self.helpers) < self.max_helpers:
-                        self.start_helper()
+                if (
+                    ready
+                    and self.free > 0
+                    and not self.idle
+                    and len(self.helpers) < self.max_helpers
+                ):
+                    self.start_helper()
             session.task_started(plan)
             try:
                 kwargs, keys = session.inputs_for(plan)
@@ -195,7 +269,7 @@ class _Scheduler:
 
     def helper(self) -> None:
         try:
-            self.work()
+            self.work(eager=False)
         except BaseException as error:  # pragma: no cover - a bug in Glacier itself
             with self.condition:
                 self.stopping = True

@@ -4,6 +4,7 @@ The parts every executor shares; executors themselves live in `glacier.executors
 """
 
 from glacier.run.events import (
+    EVENT_KINDS,
     DatasetRef,
     Listener,
     RunEvent,
@@ -22,6 +23,7 @@ from glacier.run.result import PipelineRunError, RunInterrupted, RunResult, Task
 from glacier.run.session import RunSetupError
 
 __all__ = [
+    "EVENT_KINDS",
     "DatasetRef",
     "Listener",
     "PipelineRunError",

@@ -21,6 +21,9 @@ from glacier.storage import Storage
 
 #: A listener: called with each event, in the thread that emits it; it must be quick and
 #: must not raise (an exception is reported once and the listener is dropped for the run).
+#: A listener with an ``event_kinds`` attribute (a collection of event classes) is called
+#: with those kinds only, so a run need not even make events that nobody listens to; the
+#: listeners of a run are fixed when it starts.
 Listener = Callable[["RunEvent"], None]
 
 
@@ -158,6 +161,20 @@ class RunFinished(RunEvent):
     #: Status name -> how many tasks ended so.
     counts: dict[str, int]
 
+
+#: Every kind of event a run emits.
+EVENT_KINDS: frozenset[type[RunEvent]] = frozenset(
+    {
+        RunStarted,
+        TaskStarted,
+        TaskSucceeded,
+        TaskFailed,
+        TaskRetried,
+        TaskCached,
+        TaskSkipped,
+        RunFinished,
+    }
+)
 
 _global_lock = threading.Lock()
 _global_listeners: list[Listener] = []

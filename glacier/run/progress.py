@@ -11,6 +11,7 @@ import time
 from typing import Any, TextIO
 
 from glacier.run.events import (
+    EVENT_KINDS,
     RunEvent,
     RunFinished,
     RunStarted,
@@ -32,6 +33,8 @@ def _duration(seconds: float) -> str:
 
 class PlainProgress:
     """One line per finished task, and a summary at the end."""
+
+    event_kinds = EVENT_KINDS - {TaskStarted}
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream

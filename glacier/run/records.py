@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glacier.run.events import (
+    EVENT_KINDS,
     RunEvent,
     RunFinished,
     RunStarted,
@@ -32,7 +33,10 @@ from glacier.run.events import (
     TaskSucceeded,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Task rows are written in batches, one row of JSON per batch (`task_batches`): inserting
+# one SQLite row per task cost more than running a tiny task. The view `task_runs` shows
+# them one per task for SQL readers; the `tasks` table holds the runs recorded before.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -64,8 +68,40 @@ CREATE TABLE IF NOT EXISTS tasks (
     PRIMARY KEY (run_id, task_id)
 );
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started);
+CREATE TABLE IF NOT EXISTS task_batches (
+    run_id TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    rows TEXT NOT NULL,
+    PRIMARY KEY (run_id, batch)
+);
 """
-_FLUSH_EVERY = 1.0
+#: The columns of a task row, in the order of each row in a batch's JSON array.
+_TASK_COLUMNS = (
+    "position",
+    "task_id",
+    "name",
+    "status",
+    "started",
+    "duration",
+    "attempts",
+    "error",
+    "traceback",
+    "output_uri",
+    "cache_key",
+    "log",
+)
+_VIEW = (
+    "CREATE VIEW IF NOT EXISTS task_runs AS SELECT b.run_id AS run_id, "
+    + ", ".join(
+        f"json_extract(j.value, '$[{index}]') AS {column}"
+        for index, column in enumerate(_TASK_COLUMNS)
+    )
+    + " FROM task_batches AS b, json_each(b.rows) AS j"
+)
+#: The writer thread writes what is queued this often, or as soon as this many rows wait,
+#: so the rows of a long run are written while it runs, not all at its end.
+_FLUSH_EVERY = 0.1
+_BATCH = 500
 
 
 def database_path(project_root: str) -> str:
@@ -88,16 +124,24 @@ class RunRecorder:
 
     The listener only queues task events; a writer thread turns them into rows and
     writes them in batches (SQLite does its work without the GIL), so recording costs a
-    run of tiny tasks little. The run's own row is written at once when it starts and
-    when it ends; `close` waits for the last rows.
+    run of tiny tasks little. The writer also opens the database and writes the run's own
+    row as the run starts, so the first task does not wait for the disk; `close` waits
+    for the last rows.
     """
+
+    #: Starts and retries leave no row: the run does not even make them for the recorder.
+    event_kinds = EVENT_KINDS - {TaskStarted, TaskRetried}
 
     def __init__(self, project_root: str) -> None:
         from glacier.run.session import ensure_glacier_folder
 
         ensure_glacier_folder(project_root)
         self.path = database_path(project_root)
-        self._connection, self._lock = _shared_connection(self.path)
+        # Opened by the writer thread, so the run does not wait for the database.
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._started: RunStarted | None = None
+        self._batches = 0
         self._events: list[RunEvent] = []
         self._positions: dict[str, int] = {}
         self._wake = threading.Event()
@@ -114,11 +158,13 @@ class RunRecorder:
         elif kind is RunFinished:
             self._run_finished(event)  # type: ignore[arg-type]
         else:
-            self._events.append(event)  # list.append is atomic: no lock on the hot path
+            events = self._events
+            events.append(event)  # list.append is atomic: no lock on the hot path
+            if len(events) >= _BATCH and not self._wake.is_set():
+                self._wake.set()
 
     def _rows(self, events: list[RunEvent]) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        run_id = self.run_id
         positions = self._positions
         for event in events:
             e: Any = event
@@ -161,7 +207,6 @@ class RunRecorder:
             log = values[8]
             rows.append(
                 (
-                    run_id,
                     positions.get(e.task_id, -1),
                     e.task_id,
                     e.task,
@@ -174,43 +219,60 @@ class RunRecorder:
     def _run_started(self, event: RunStarted) -> None:
         self.run_id = event.run_id
         self._positions = {task_id: index for index, task_id in enumerate(event.tasks)}
-        with self._lock:
-            self._connection.execute(
-                "INSERT INTO runs (run_id, pipeline, status, started, executor, params, host, pid)"
-                " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
-                (
-                    event.run_id,
-                    event.pipeline,
-                    event.time,
-                    event.executor,
-                    json.dumps(event.params, sort_keys=True, default=repr),
-                    socket.gethostname(),
-                    os.getpid(),
-                ),
-            )
+        self._started = event
         self._writer = threading.Thread(
             target=self._write_loop, name="glacier-records", daemon=True
         )
         self._writer.start()
 
+    def _open(self) -> sqlite3.Connection:
+        """The database connection; the first call also writes the run's row."""
+        connection = self._connection
+        if connection is not None:
+            return connection
+        connection, self._lock = _shared_connection(self.path)
+        event = self._started
+        if event is not None:
+            with self._lock:
+                connection.execute(
+                    "INSERT INTO runs (run_id, pipeline, status, started, executor, params,"
+                    " host, pid) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                    (
+                        event.run_id,
+                        event.pipeline,
+                        event.time,
+                        event.executor,
+                        json.dumps(event.params, sort_keys=True, default=repr),
+                        socket.gethostname(),
+                        os.getpid(),
+                    ),
+                )
+        self._connection = connection
+        return connection
+
     def _write_loop(self) -> None:
-        while not self._closed:
-            self._wake.wait(_FLUSH_EVERY)
-            self._wake.clear()
-            self.flush()
+        try:
+            self._open()
+            while not self._closed:
+                self._wake.wait(_FLUSH_EVERY)
+                self._wake.clear()
+                self.flush()
+        except Exception:  # noqa: BLE001 - the run's end writes what is left, and reports errors
+            return
 
     def flush(self) -> None:
+        connection = self._open()
         with self._lock:
             events, self._events = self._events, []
             if not events:
                 return
-            rows = self._rows(events)
-            connection = self._connection
+            rows = json.dumps(self._rows(events), separators=(",", ":"))
+            self._batches += 1
             connection.execute("BEGIN IMMEDIATE")
             try:
-                connection.executemany(
-                    "INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                connection.execute(
+                    "INSERT OR REPLACE INTO task_batches VALUES (?, ?, ?)",
+                    (self.run_id, self._batches, rows),
                 )
                 connection.execute("COMMIT")
             except BaseException:
@@ -220,8 +282,9 @@ class RunRecorder:
     def _run_finished(self, event: RunFinished) -> None:
         self._stop_writer()
         self.flush()
+        connection = self._open()
         with self._lock:
-            self._connection.execute(
+            connection.execute(
                 "UPDATE runs SET status = ?, finished = ?, duration = ?, counts = ?"
                 " WHERE run_id = ?",
                 (event.status, event.time, event.duration, json.dumps(event.counts), event.run_id),
@@ -235,8 +298,17 @@ class RunRecorder:
         self._writer = None
 
     def close(self) -> None:
+        """Write what is left; a database that cannot be written loses records, not the run."""
         self._stop_writer()
-        self.flush()
+        try:
+            self.flush()
+        except (sqlite3.Error, OSError) as error:
+            from glacier.run import capture
+
+            print(
+                f"glacier: run records could not be written to {self.path}: {error}",
+                file=capture.original_stderr(),
+            )
 
 
 _shared: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
@@ -255,11 +327,19 @@ def _shared_connection(path: str) -> tuple[sqlite3.Connection, threading.Lock]:
             connection.execute("PRAGMA busy_timeout = 30000")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
-            connection.executescript(_SCHEMA)
+            _create_schema(connection)
             found = _shared[path] = (connection, threading.Lock())
             if len(_shared) == 1:
                 atexit.register(_close_all)
         return found
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    connection.executescript(_SCHEMA)
+    try:
+        connection.execute(_VIEW)
+    except sqlite3.Error:
+        pass  # an SQLite without JSON functions: `glacier runs` reads the batches itself
 
 
 def _close_all() -> None:
@@ -305,7 +385,7 @@ def list_runs(project_root: str, limit: int = 20) -> list[RunRecord]:
     if not os.path.exists(path):
         return []
     with connect(path) as connection:
-        connection.executescript(_SCHEMA)
+        _create_schema(connection)
         rows = connection.execute(
             "SELECT run_id, pipeline, status, started, duration, executor, counts, params"
             " FROM runs ORDER BY started DESC, run_id DESC LIMIT ?",
@@ -325,7 +405,7 @@ def show_run(project_root: str, run_id: str) -> tuple[RunRecord, list[TaskRecord
     if not os.path.exists(path):
         return None
     with connect(path) as connection:
-        connection.executescript(_SCHEMA)
+        _create_schema(connection)
         rows = connection.execute(
             "SELECT run_id, pipeline, status, started, duration, executor, counts, params"
             " FROM runs WHERE run_id = ? OR run_id LIKE ? ORDER BY run_id",
@@ -340,12 +420,17 @@ def show_run(project_root: str, run_id: str) -> tuple[RunRecord, list[TaskRecord
         run = RunRecord(
             r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}"), json.loads(r[7] or "{}")
         )
-        tasks = [
-            TaskRecord(*row)
-            for row in connection.execute(
-                "SELECT task_id, name, status, started, duration, attempts, error, traceback,"
-                " output_uri, cache_key, log FROM tasks WHERE run_id = ? ORDER BY position",
-                (run.run_id,),
-            )
-        ]
+        found: dict[str, tuple[Any, ...]] = {}
+        for row in connection.execute(  # runs recorded before task rows came in batches
+            "SELECT position, task_id, name, status, started, duration, attempts, error,"
+            " traceback, output_uri, cache_key, log FROM tasks WHERE run_id = ?",
+            (run.run_id,),
+        ):
+            found[row[1]] = tuple(row)
+        for (batch,) in connection.execute(
+            "SELECT rows FROM task_batches WHERE run_id = ? ORDER BY batch", (run.run_id,)
+        ):
+            for row in json.loads(batch):
+                found[row[1]] = tuple(row)  # a later row of a task replaces an earlier one
+        tasks = [TaskRecord(*row[1:]) for row in sorted(found.values(), key=lambda r: r[0])]
     return run, tasks

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -22,10 +23,12 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from glacier.run import capture
 from glacier.run.events import (
+    EVENT_KINDS,
     Listener,
     RunEvent,
     RunFinished,
@@ -48,6 +51,9 @@ if TYPE_CHECKING:
 
 #: A function that calls a task: ``call(fn, kwargs)`` (directly, or in another process).
 TaskCall = Callable[[Callable[..., Any], dict[str, Any]], Any]
+
+#: A task's keyword arguments, or a function that reads them (called only when needed).
+TaskInputs = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 class RunSetupError(GlacierError):
@@ -176,6 +182,7 @@ class Session:
         self.run_id = run_id or new_run_id()
         self.project_root = project_root or run_project_root(pipeline)
         self.listeners: list[Listener] = [*listeners, *global_listeners()]
+        self._routes: dict[type[RunEvent], list[Listener]] | None = None
         self.params = dict(params or {})
         self.label = pipeline.label.strip("`")
         self._lock = threading.Lock()
@@ -221,7 +228,8 @@ class Session:
         self.finished = [False] * count
         self.keys: dict[str, str | None] = {}
         self.values: dict[str, Any] = {}
-        self._finals = set(self.final_datasets())
+        self._final_names = self._final_datasets()
+        self._finals = set(self._final_names)
         self.started = 0.0
         self.interrupted = False
 
@@ -412,6 +420,9 @@ class Session:
 
     def final_datasets(self) -> list[str]:
         """Datasets produced and consumed by no task, plus those kept."""
+        return list(self._final_names)
+
+    def _final_datasets(self) -> list[str]:
         consumed = {dataset for plan in self.plans for _, dataset in plan.inputs}
         names = [
             plan.output.name
@@ -438,6 +449,8 @@ class Session:
             self.values[name] = value
             if self.cache_root is not None:
                 self.keys[name] = _value_key(value)
+                if self.keys[name] is None:
+                    self._notice_uncacheable_input(name, value)
         if self.given:
             from glacier.schemas import check_given
 
@@ -479,18 +492,59 @@ class Session:
         if problems:
             raise RunSetupError(problems)
 
+    def _notice_uncacheable_input(self, name: str, value: Any) -> None:
+        """An ``inputs=`` value that cannot be pickled has no cache key: say once which
+        tasks therefore run every time, instead of silently never caching them."""
+        consumers = [
+            f"`{plan.name}`"
+            for plan in self.plans
+            if plan.cacheable and any(dataset == name for _, dataset in plan.inputs)
+        ]
+        if not consumers:
+            return
+        print(
+            f"glacier: inputs= value of `{name}` ({type(value).__name__}) cannot be pickled, "
+            f"so it has no cache key: {', '.join(consumers)} of pipeline {self.label} "
+            "run every time (not cached). Pass a picklable value (for example a path or "
+            "settings instead of an open connection) to cache them.",
+            file=capture.original_stderr(),
+        )
+
     def ready_at_start(self) -> list[int]:
         """Positions of the tasks that can start at once, in execution order."""
         return [p for p in self.order if not self.waiting[p]]
 
     # -- events ----------------------------------------------------------------------
 
+    def wants(self, kind: type[RunEvent]) -> bool:
+        """Whether any listener takes events of ``kind`` (else they need not be made)."""
+        routes = self._routes
+        if routes is None:
+            routes = self._route()
+        return bool(routes.get(kind, self.listeners))
+
+    def _route(self) -> dict[type[RunEvent], list[Listener]]:
+        """Which listeners take each kind of event (a listener's ``event_kinds``, else all)."""
+        routes: dict[type[RunEvent], list[Listener]] = {}
+        for kind in EVENT_KINDS:
+            routes[kind] = [
+                listener
+                for listener in self.listeners
+                if kind in getattr(listener, "event_kinds", EVENT_KINDS)
+            ]
+        self._routes = routes
+        return routes
+
     def emit(self, event: RunEvent) -> None:
-        for listener in self.listeners:
+        routes = self._routes
+        if routes is None:
+            routes = self._route()
+        for listener in routes.get(type(event), self.listeners):
             try:
                 listener(event)
             except Exception as error:  # noqa: BLE001 - a broken listener must not break the run
                 self.listeners = [x for x in self.listeners if x is not listener]
+                self._route()
                 print(
                     f"glacier: a run listener failed and was removed: {type(error).__name__}: "
                     f"{error}",
@@ -498,6 +552,7 @@ class Session:
                 )
 
     def start(self) -> None:
+        self._route()  # the listeners are those of the run from now on
         self.started = time.perf_counter()
         self._wall_start = time.time()
         self.emit(
@@ -514,15 +569,27 @@ class Session:
         )
 
     def task_started(self, plan: TaskPlan, attempt: int = 1) -> None:
-        self.emit(TaskStarted(self.run_id, time.time(), plan.id, plan.name, attempt))
+        if self.wants(TaskStarted):
+            self.emit(TaskStarted(self.run_id, time.time(), plan.id, plan.name, attempt))
 
     def task_retried(self, plan: TaskPlan, attempt: int, error: BaseException) -> None:
         self.emit(TaskRetried(self.run_id, time.time(), plan.id, plan.name, attempt, error))
 
     # -- after each task --------------------------------------------------------------
 
-    def inputs_for(self, plan: TaskPlan) -> tuple[dict[str, Any], list[str | None]]:
-        """The task's keyword arguments and its inputs' cache keys."""
+    def inputs_for(self, plan: TaskPlan) -> tuple[TaskInputs, list[str | None]]:
+        """The task's keyword arguments and its inputs' cache keys.
+
+        For a task the cache may serve, the arguments come as a function that reads them,
+        which `execute_task` calls only on a miss: a fully cached run loads nothing.
+        """
+        if plan.cacheable:
+            keys = self.keys
+            return partial(self.arguments, plan), [keys.get(d) for _, d in plan.inputs]
+        return self.arguments(plan), []
+
+    def arguments(self, plan: TaskPlan) -> dict[str, Any]:
+        """The task's keyword arguments: its inputs' values and its run parameters."""
         values = self.values
         kwargs: dict[str, Any] = {}
         for parameter, dataset in plan.inputs:
@@ -532,8 +599,7 @@ class Session:
             kwargs[parameter] = value
         if plan.params:
             kwargs.update(plan.params)
-        keys = [self.keys.get(d) for _, d in plan.inputs] if plan.cacheable else []
-        return kwargs, keys
+        return kwargs
 
     def _load_external(self, name: str, pending: _Pending) -> Any:
         from glacier.storage import read_dataset
@@ -675,7 +741,7 @@ class Session:
             self.skip_unfinished()
         duration = time.perf_counter() - self.started
         outputs: dict[str, Any] = {}
-        for name in self.final_datasets():
+        for name in self._final_names:
             if name in self.values:
                 value = self.values[name]
                 if type(value) is _Pending:
@@ -711,7 +777,7 @@ def direct_call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
 
 def execute_task(
     plan: TaskPlan,
-    kwargs: dict[str, Any],
+    kwargs: TaskInputs,
     input_keys: Sequence[str | None],
     context: RunContext,
     *,
@@ -721,8 +787,9 @@ def execute_task(
 ) -> Outcome:
     """Run one task: cache look-up, attempts (with retries), commit of its output.
 
-    Only the task's own errors and storage errors end in a failed outcome; a
-    ``KeyboardInterrupt`` propagates.
+    ``kwargs`` may be a function that reads them: it is called only when the cache misses.
+    Only the task's own errors and storage errors end in a failed outcome (an error reading
+    the inputs propagates, as does a ``KeyboardInterrupt``).
     """
     key: str | None = None
     if plan.cacheable and context.cache_root is not None:
@@ -732,6 +799,8 @@ def execute_task(
             if hit is not None:
                 value, uri = hit
                 return Outcome("cached", value, key, 0, 0.0, time.time(), output_uri=uri)
+    if not isinstance(kwargs, dict):
+        kwargs = kwargs()
     started_wall = time.time()
     started = time.perf_counter()
     attempts = 0
@@ -881,15 +950,25 @@ def _done_path(context: RunContext, plan: TaskPlan, key: str) -> str:
     return f"{context.cache_root}{_safe(plan.id)}/done-{key[:32]}"
 
 
+def _done_marker(plan: TaskPlan, key: str) -> bytes:
+    """What the cache entry of a task without output holds: the task id and key, signed
+    with the user's key, so a planted or foreign marker is a miss like any other entry."""
+    from glacier.storage.signing import signing_key
+
+    message = f"glacier-done\0{plan.id}\0{key}".encode("utf-8", "surrogatepass")
+    return hmac.new(signing_key(), message, hashlib.sha256).hexdigest().encode()
+
+
 def _mark_done(context: RunContext, plan: TaskPlan, key: str) -> None:
     import fsspec  # type: ignore[import-untyped]
 
     path = _done_path(context, plan, key)
     try:
+        marker = _done_marker(plan, key)
         fs, inner = fsspec.core.url_to_fs(path)
         fs.makedirs(inner.rsplit("/", 1)[0], exist_ok=True)
         with fs.open(inner, "wb") as handle:
-            handle.write(key.encode())
+            handle.write(marker)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: a failed write is a later miss
         return
 
@@ -899,8 +978,9 @@ def _is_done(context: RunContext, plan: TaskPlan, key: str) -> bool:
 
     try:
         fs, inner = fsspec.core.url_to_fs(_done_path(context, plan, key))
-        return bool(fs.exists(inner))
-    except Exception:  # noqa: BLE001 - user code and libraries raise anything
+        found = fs.cat_file(inner)
+        return hmac.compare_digest(bytes(found), _done_marker(plan, key))
+    except Exception:  # noqa: BLE001 - missing, unreadable or unsigned: a miss
         return False
 
 
@@ -961,6 +1041,7 @@ __all__ = [
     "RunSetupError",
     "Session",
     "TaskCall",
+    "TaskInputs",
     "TaskPlan",
     "direct_call",
     "ensure_glacier_folder",

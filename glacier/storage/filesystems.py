@@ -12,6 +12,7 @@ import importlib
 import os
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from glacier.distribution import install_hint
@@ -458,6 +459,14 @@ def _tag(info: dict[str, Any]) -> str:
     return f"{info.get('size')}:{modified}"
 
 
+@lru_cache(maxsize=2)
+def _local_store(durable: bool) -> LocalStore:
+    """The local store has no state: one serves every look-up (a cached run makes many)."""
+    from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
+
+    return LocalStore(LocalFileSystem(), "file", durable=durable)
+
+
 def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
     """The store for ``uri`` and the folder's path in it (ending with ``/``).
 
@@ -465,10 +474,8 @@ def open_store(uri: str, storage: Storage | None = None) -> tuple[Store, str]:
     """
     scheme, rest = split_uri(uri)
     if scheme == "file":
-        from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped, unused-ignore]
-
         durable = os.environ.get(FSYNC_ENV, "") not in ("", "0")
-        return LocalStore(LocalFileSystem(), scheme, durable=durable), rest
+        return _local_store(durable), rest
     if scheme == "memory":  # glacier.testing: in-memory storage, nothing leaves the process
         from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped, unused-ignore]
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from glacier import Pipeline
 
 from .conftest import Write, glacier_command, glacier_env
 
@@ -205,3 +209,93 @@ def test_stored_outputs_serve_as_the_cache(project: Path, write: Write) -> None:
     assert "flow.summarize" not in cache_dirs  # no second copy
     _code, executed, _ = run(project)
     assert executed == []
+
+
+SINK = """\
+from pathlib import Path
+
+from glacier import Dataset, Pipeline, task
+
+HERE = Path(__file__).parent
+rows = Dataset("rows")
+
+
+@task
+def produce() -> rows:
+    return [1, 2]
+
+
+@task
+def publish(values: rows):
+    with open(HERE / "published.log", "a") as log:
+        log.write("published\\n")
+
+
+pipeline = Pipeline([produce, publish])
+"""
+
+
+def _publications(project: Path) -> int:
+    log = project / "published.log"
+    return len(log.read_text().split()) if log.exists() else 0
+
+
+def test_the_marker_of_a_task_without_output_is_signed(
+    project: Path, write: Write, load: Callable[[str], Pipeline], signing_key_file: Path
+) -> None:
+    write("sink.py", SINK)
+    pipeline = load("sink.py")
+    pipeline.run(cache=True, progress=False)
+    assert pipeline.run(cache=True, progress=False).tasks["publish"].status == "cached"
+    assert _publications(project) == 1
+    (marker,) = (project / ".glacier" / "cache").glob("*publish/done-*")
+
+    # A planted marker (the key in clear, as an unsigned entry would hold) is a miss.
+    marker.write_bytes(marker.name.removeprefix("done-").encode())
+    assert pipeline.run(cache=True, progress=False).tasks["publish"].status == "succeeded"
+    assert _publications(project) == 2
+    assert pipeline.run(cache=True, progress=False).tasks["publish"].status == "cached"
+
+    # A marker signed with someone else's key is a miss too.
+    signing_key_file.write_bytes(b"another user's key, 32 bytes ok!")
+    assert pipeline.run(cache=True, progress=False).tasks["publish"].status == "succeeded"
+    assert _publications(project) == 3
+
+
+def test_an_unpicklable_input_is_announced_once_and_its_consumers_run(
+    write: Write, load: Callable[[str], Pipeline], capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        "given.py",
+        """\
+        from glacier import Dataset, Pipeline, task
+
+        connection = Dataset("connection")
+        count = Dataset("count")
+        doubled = Dataset("doubled")
+
+
+        @task
+        def query(db: connection) -> count:
+            return 21
+
+
+        @task
+        def double(n: count) -> doubled:
+            return n * 2
+
+
+        pipeline = Pipeline([query, double])
+        """,
+    )
+    pipeline = load("given.py")
+    lock = threading.Lock()  # cannot be pickled, like an open connection
+    first = pipeline.run(inputs={"connection": lock}, cache=True, progress=False)
+    assert first["doubled"] == 42
+    second = pipeline.run(inputs={"connection": lock}, cache=True, progress=False)
+    assert second.tasks["query"].status == "succeeded"  # no key for its input: it runs
+    assert second.tasks["double"].status == "cached"  # keyed on the value `query` returned
+    notices = [line for line in capsys.readouterr().err.splitlines() if "inputs=" in line]
+    assert len(notices) == 2  # once per run
+    assert "`connection` (lock) cannot be pickled" in notices[0]
+    assert "`query`" in notices[0] and "`double`" not in notices[0]

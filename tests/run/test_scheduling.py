@@ -1,0 +1,84 @@
+"""How the local executor schedules: order with one slot, long tasks side by side, events."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from glacier import Dataset, LocalExecutor, Pipeline, task
+from glacier.run import (
+    EVENT_KINDS,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    TaskStarted,
+    TaskSucceeded,
+    add_listener,
+)
+from glacier.run.runner import run_pipeline
+
+from .test_failures import make_dag
+
+
+def test_one_slot_runs_the_execution_order_on_the_calling_thread() -> None:
+    reads = [[], [0], [], [1, 2], [0], [3, 4], []]
+    log: list[int] = []
+    pipeline = make_dag(reads, set(), log)
+    threads: set[int] = set()
+
+    def listener(event: RunEvent) -> None:
+        if isinstance(event, TaskStarted):
+            threads.add(threading.get_ident())
+
+    result = run_pipeline(
+        pipeline, LocalExecutor(workers=1), progress=False, listeners=[listener], keep="all"
+    )
+    assert result.succeeded
+    assert [f"t{i}" for i in log] == [t.name for t in pipeline.get_execution_order()]
+    assert threads == {threading.get_ident()}
+
+
+def test_long_independent_tasks_run_side_by_side() -> None:
+    # Each task waits for the other to be running: it fails unless they overlap.
+    barrier = threading.Barrier(2, timeout=10)
+    left, right = Dataset("left"), Dataset("right")
+
+    @task
+    def wait_left() -> left:
+        return barrier.wait()
+
+    @task
+    def wait_right() -> right:
+        return barrier.wait()
+
+    result = Pipeline([wait_left, wait_right]).run(
+        executor=LocalExecutor(workers=2), progress=False
+    )
+    assert result.succeeded
+    assert sorted([result["left"], result["right"]]) == [0, 1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_listener_takes_the_event_kinds_it_names(workers: int) -> None:
+    pipeline = make_dag([[], [0], [0, 1]], set(), [])
+
+    class Finished:
+        event_kinds = frozenset({TaskSucceeded, RunFinished})
+
+        def __init__(self) -> None:
+            self.seen: list[type[RunEvent]] = []
+
+        def __call__(self, event: RunEvent) -> None:
+            self.seen.append(type(event))
+
+    every: list[type[RunEvent]] = []
+    finished = Finished()
+    remove = add_listener(lambda event: every.append(type(event)))
+    try:
+        run_pipeline(pipeline, LocalExecutor(workers=workers), progress=False, listeners=[finished])
+    finally:
+        remove()
+    assert finished.seen == [TaskSucceeded] * 3 + [RunFinished]
+    assert every.count(TaskStarted) == 3 and every[0] is RunStarted
+    assert set(every) <= EVENT_KINDS
