@@ -5,9 +5,11 @@
 `execute_task` (cache look-up, attempts, retries, commit to storage, all on this worker, with
 file systems built here from the URIs) and returns the pair for its own consumers. The client
 learns what happened from small messages on the run's topic: ``started`` (only for a task still
-running after a moment, see `_Herald`), ``retried``, and ``finished`` or ``failed`` with the
-outcome minus its value. A failure also raises
-`TaskFailedOnWorker`, so Dask never runs the task's dependents.
+running after a moment), ``retried``, and ``finished`` or ``failed`` with the outcome minus its
+value. A worker process sends its messages together, a few milliseconds' worth at a time
+(`_Courier`), so a run of many short tasks costs the scheduler and the client one message per
+batch rather than one per event. A failure also raises `TaskFailedOnWorker`, so Dask never runs
+the task's dependents.
 """
 
 from __future__ import annotations
@@ -56,10 +58,28 @@ class TaskFailedOnWorker(Exception):
         return f"task at position {self.position} failed: {self.outcome.error!r}"
 
 
+class WarnedInput:
+    """An external input whose schema check warned (``validate = "warn"``): the value, and the
+    warning, which its consumers' messages bring to the client."""
+
+    __slots__ = ("dataset", "value", "warning")
+
+    def __init__(self, value: Any, dataset: str, warning: str) -> None:
+        self.value = value
+        self.dataset = dataset
+        self.warning = warning
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WarnedInput, (self.value, self.dataset, self.warning))
+
+
 def run_task(
-    payload: bytes, context: RunContext, topic: str, inputs: dict[str, Produced]
+    payload: bytes, context: RunContext, topic: str, *inputs: Produced
 ) -> Produced:
-    """The Dask task of one Glacier task (`payload`: its `TaskPlan`, pickled by the client)."""
+    """The Dask task of one Glacier task (`payload`: its `TaskPlan`, pickled by the client).
+
+    `inputs` are the upstream results, in the order of the plan's inputs.
+    """
     import cloudpickle  # type: ignore[import-untyped]
     from distributed import get_worker
 
@@ -70,18 +90,21 @@ def run_task(
     # Unpickling may import the user's modules: their top-level run() must not run here.
     with importing_user_code():
         plan: TaskPlan = cloudpickle.loads(payload)
-    start = _HERALD.announce_later(send, topic, plan.position)
+    start = _COURIER.announce_later(send, topic, plan.position)
     kwargs: dict[str, Any] = {}
     keys: list[str | None] = []
-    for parameter, _ in plan.inputs:
-        value, key = inputs[parameter]
-        kwargs[parameter] = value.read() if isinstance(value, StoredValue) else value
+    warned: list[tuple[str, str]] = []
+    for (parameter, _), (value, key) in zip(plan.inputs, inputs, strict=True):
+        if type(value) is WarnedInput:
+            warned.append((value.dataset, value.warning))
+            value = value.value
+        kwargs[parameter] = value.read() if type(value) is StoredValue else value
         keys.append(key)
     kwargs.update(plan.params)
 
     def retried(attempt: int, error: BaseException) -> None:
-        _HERALD.announce_now(start)
-        send(topic, ("retried", plan.position, attempt, _dumps_error(error)))
+        _COURIER.announce_now(start)
+        _COURIER.post(send, topic, ("retried", plan.position, attempt, _sendable(error)))
 
     with capture.capturing():
         outcome = execute_task(
@@ -94,13 +117,13 @@ def run_task(
     value, outcome.value = outcome.value, None
     if type(value) is _Pending:  # a cache hit, read only where a consumer needs it
         value = StoredValue(value.dataset, value.location)
-    announced = _HERALD.finish(start)
-    if outcome.status == "failed":
+    failed = outcome.status == "failed"
+    if failed:
         outcome.error = _sendable(outcome.error)
-        send(topic, ("failed", plan.position, cloudpickle.dumps(outcome), announced))
+    _COURIER.finish(start, ("failed" if failed else "finished", plan.position, outcome, warned))
+    if failed:
         # Raising makes Dask skip the dependents (it never runs them).
         raise TaskFailedOnWorker(plan.position, outcome)
-    send(topic, ("finished", plan.position, cloudpickle.dumps(outcome), announced))
     return value, outcome.key
 
 
@@ -123,77 +146,123 @@ class _Start:
         return self.deadline < other.deadline
 
 
-class _Herald:
-    """Announces the tasks that run for more than a moment; one thread per worker process.
+class _Courier:
+    """Carries this worker process's messages to the runs' clients; one thread per process.
 
+    Messages wait up to `FLUSH` seconds in an outbox and leave together, one Dask event per run:
+    each event costs the worker a wake-up of its event loop, the scheduler a message in and out,
+    and the client a message, so batching them is what lets short tasks run at Dask's own pace.
     A task that ends within `DELAY` needs no "started" message of its own: its "finished"
-    message says it was not announced, and the client reports both at once. That halves the
-    messages through the scheduler for short tasks, and a display still sees every task that
-    runs long enough to be seen running.
+    message says it was not announced, and the client reports both at once. A display still
+    sees every task that runs long enough to be seen running.
     """
 
     DELAY = 0.1
+    FLUSH = 0.02
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
-        self._queue: list[_Start] = []
+        self._starts: list[_Start] = []
+        #: Topic -> (how to send to it, the messages waiting).
+        self._outbox: dict[str, tuple[Callable[[str, Any], None], list[tuple[Any, ...]]]] = {}
+        self._flush_at: float | None = None
         self._thread: threading.Thread | None = None
 
     def announce_later(self, send: Callable[[str, Any], None], topic: str, position: int) -> _Start:
         start = _Start(send, topic, position, time.monotonic() + self.DELAY)
         with self._condition:
-            heapq.heappush(self._queue, start)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="glacier-herald", daemon=True
-                )
-                self._thread.start()
-            elif len(self._queue) == 1:
-                self._condition.notify()
+            heapq.heappush(self._starts, start)
+            if len(self._starts) == 1:
+                self._wake()
         return start
 
     def announce_now(self, start: _Start) -> None:
         with self._condition:
             self._announce(start)
 
-    def finish(self, start: _Start) -> bool:
-        """Mark the task ended; whether its "started" message went out."""
+    def finish(self, start: _Start, message: tuple[Any, ...]) -> None:
+        """Mark the task ended and post its last message, which says whether it was announced."""
         with self._condition:
             start.done = True
-            return start.sent
+            self._post(start.send, start.topic, (*message, start.sent))
+
+    def post(self, send: Callable[[str, Any], None], topic: str, message: tuple[Any, ...]) -> None:
+        with self._condition:
+            self._post(send, topic, message)
+
+    def _post(self, send: Callable[[str, Any], None], topic: str, message: tuple[Any, ...]) -> None:
+        box = self._outbox.get(topic)
+        if box is None:
+            self._outbox[topic] = (send, [message])
+        else:
+            box[1].append(message)
+        if self._flush_at is None:
+            self._flush_at = time.monotonic() + self.FLUSH
+            self._wake()
 
     def _announce(self, start: _Start) -> None:
         if not start.sent and not start.done:
             start.sent = True
-            start.send(start.topic, ("started", start.position))
+            self._post(start.send, start.topic, ("started", start.position))
+
+    def _wake(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="glacier-courier", daemon=True)
+            self._thread.start()
+        else:
+            self._condition.notify()
+
+    def _flush(self) -> None:
+        import cloudpickle
+
+        outbox, self._outbox = self._outbox, {}
+        self._flush_at = None
+        for topic, (send, messages) in outbox.items():
+            # One pickle for the batch: outcomes and errors (made sendable) are plain objects.
+            send(topic, cloudpickle.dumps(messages))
 
     def _run(self) -> None:
         with self._condition:
             while True:
-                if not self._queue:
-                    self._condition.wait()
+                now = time.monotonic()
+                flush_at = self._flush_at
+                if flush_at is not None and flush_at <= now:
+                    self._flush()
                     continue
-                wait = self._queue[0].deadline - time.monotonic()
-                if wait > 0:
-                    self._condition.wait(wait)
+                starts = self._starts
+                if starts and (starts[0].done or starts[0].deadline <= now):
+                    self._announce(heapq.heappop(starts))
                     continue
-                self._announce(heapq.heappop(self._queue))
+                wake_at = min(
+                    [at for at in (flush_at, starts[0].deadline if starts else None) if at]
+                    or [now + 3600.0]
+                )
+                self._condition.wait(wake_at - now)
 
 
-_HERALD = _Herald()
+_COURIER = _Courier()
 
 
-def read_input(dataset: Any, key: str | None) -> Produced:
-    """An external input, read on a worker from its storage."""
+def read_input(dataset: Any, key: str | None, validate: str) -> Produced:
+    """An external input, read on a worker from its storage and checked as `validate` says.
+
+    A mismatch fails every task that reads the input ("error"), or travels with the value to
+    be warned about on the client ("warn"), as when `LocalExecutor` reads it.
+    """
     from glacier.storage import read_dataset
 
-    return read_dataset(dataset), key
+    value = read_dataset(dataset)
+    if validate == "off" or dataset.schema is None:
+        return value, key
+    from glacier.schemas import SchemaMismatch, check_dataset
 
-
-def _dumps_error(error: BaseException) -> bytes:
-    import cloudpickle
-
-    return bytes(cloudpickle.dumps(_sendable(error)))
+    try:
+        check_dataset(dataset, value, "error")
+    except SchemaMismatch as mismatch:
+        if validate != "warn":
+            raise
+        return WarnedInput(value, dataset.name, str(mismatch)), key
+    return value, key
 
 
 def _sendable(error: BaseException | None) -> BaseException | None:
@@ -209,14 +278,8 @@ def _sendable(error: BaseException | None) -> BaseException | None:
     return error
 
 
-def loads_error(data: bytes) -> BaseException:
-    """An error sent by `run_task`, back on the client."""
-    error = pickle.loads(data)
-    return error if isinstance(error, BaseException) else RuntimeError(repr(error))
-
-
-def loads_outcome(data: bytes) -> Outcome:
-    """An outcome sent by `run_task`, back on the client."""
-    outcome = pickle.loads(data)
-    assert isinstance(outcome, Outcome)
-    return outcome
+def loads_messages(data: bytes) -> list[tuple[Any, ...]]:
+    """A batch of messages sent by a worker's `_Courier`, back on the client."""
+    messages = pickle.loads(data)
+    assert isinstance(messages, list)
+    return messages
