@@ -239,6 +239,20 @@ def _path_of(uri: str) -> str:
     return uri.removeprefix("file://")
 
 
+def _expression(graph: dict[str, Any]) -> Any:
+    """The graph as Dask's low-level graph expression, named by a random token.
+
+    As `Client.submit` does: a plain dict would be named by hashing every task (each plan's
+    bytes included), which costs more than the whole submission. Keys are unique per run, so
+    the name needs no content hash.
+    """
+    try:
+        from dask._expr import LLGExpr
+    except ImportError:  # a Dask without expressions takes the dict as it is
+        return graph
+    return LLGExpr(graph, _determ_token=uuid.uuid4().hex)
+
+
 class _DaskRun:
     """One run's futures, and the loop that reports their outcomes to the session."""
 
@@ -347,7 +361,7 @@ class _DaskRun:
         futures: dict[str, Future[Any]] = {}
         for resources, graph, keys in graphs:
             if graph:
-                submitted = client.get(graph, keys, resources=resources, sync=False)
+                submitted = client.get(_expression(graph), keys, resources=resources, sync=False)
                 futures.update(zip(keys, submitted, strict=True))
         del scattered
         for key, position in self.keys.items():

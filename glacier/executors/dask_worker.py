@@ -14,7 +14,6 @@ the task's dependents.
 
 from __future__ import annotations
 
-import heapq
 import pickle
 import threading
 import time
@@ -73,9 +72,7 @@ class WarnedInput:
         return (WarnedInput, (self.value, self.dataset, self.warning))
 
 
-def run_task(
-    payload: bytes, context: RunContext, topic: str, *inputs: Produced
-) -> Produced:
+def run_task(payload: bytes, context: RunContext, topic: str, *inputs: Produced) -> Produced:
     """The Dask task of one Glacier task (`payload`: its `TaskPlan`, pickled by the client).
 
     `inputs` are the upstream results, in the order of the plan's inputs.
@@ -127,10 +124,14 @@ def run_task(
     return value, outcome.key
 
 
+#: A time that never comes.
+_NEVER = float("inf")
+
+
 class _Start:
     """A task's "started" message, sent only if the task is still running at `deadline`."""
 
-    __slots__ = ("deadline", "done", "position", "send", "sent", "topic")
+    __slots__ = ("deadline", "position", "send", "sent", "topic")
 
     def __init__(
         self, send: Callable[[str, Any], None], topic: str, position: int, deadline: float
@@ -140,10 +141,6 @@ class _Start:
         self.position = position
         self.deadline = deadline
         self.sent = False
-        self.done = False
-
-    def __lt__(self, other: _Start) -> bool:
-        return self.deadline < other.deadline
 
 
 class _Courier:
@@ -154,7 +151,8 @@ class _Courier:
     and the client a message, so batching them is what lets short tasks run at Dask's own pace.
     A task that ends within `DELAY` needs no "started" message of its own: its "finished"
     message says it was not announced, and the client reports both at once. A display still
-    sees every task that runs long enough to be seen running.
+    sees every task that runs long enough to be seen running. The thread is woken only when
+    something is due before it would wake anyway, so a short task costs it nothing.
     """
 
     DELAY = 0.1
@@ -162,18 +160,20 @@ class _Courier:
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
-        self._starts: list[_Start] = []
+        #: The running tasks not announced yet, oldest first (all wait the same `DELAY`).
+        self._starts: dict[int, _Start] = {}
         #: Topic -> (how to send to it, the messages waiting).
         self._outbox: dict[str, tuple[Callable[[str, Any], None], list[tuple[Any, ...]]]] = {}
-        self._flush_at: float | None = None
+        self._flush_at = _NEVER
+        #: When the thread wakes next on its own.
+        self._wake_at = _NEVER
         self._thread: threading.Thread | None = None
 
     def announce_later(self, send: Callable[[str, Any], None], topic: str, position: int) -> _Start:
         start = _Start(send, topic, position, time.monotonic() + self.DELAY)
         with self._condition:
-            heapq.heappush(self._starts, start)
-            if len(self._starts) == 1:
-                self._wake()
+            self._starts[id(start)] = start
+            self._due(start.deadline)
         return start
 
     def announce_now(self, start: _Start) -> None:
@@ -183,7 +183,7 @@ class _Courier:
     def finish(self, start: _Start, message: tuple[Any, ...]) -> None:
         """Mark the task ended and post its last message, which says whether it was announced."""
         with self._condition:
-            start.done = True
+            self._starts.pop(id(start), None)
             self._post(start.send, start.topic, (*message, start.sent))
 
     def post(self, send: Callable[[str, Any], None], topic: str, message: tuple[Any, ...]) -> None:
@@ -196,27 +196,31 @@ class _Courier:
             self._outbox[topic] = (send, [message])
         else:
             box[1].append(message)
-        if self._flush_at is None:
+        if self._flush_at == _NEVER:
             self._flush_at = time.monotonic() + self.FLUSH
-            self._wake()
+            self._due(self._flush_at)
 
     def _announce(self, start: _Start) -> None:
-        if not start.sent and not start.done:
+        self._starts.pop(id(start), None)
+        if not start.sent:
             start.sent = True
             self._post(start.send, start.topic, ("started", start.position))
 
-    def _wake(self) -> None:
+    def _due(self, at: float) -> None:
+        """Something is due at `at`: wake (or start) the thread if it would sleep past it."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="glacier-courier", daemon=True)
+            self._wake_at = at
             self._thread.start()
-        else:
+        elif at < self._wake_at:
+            self._wake_at = at
             self._condition.notify()
 
     def _flush(self) -> None:
         import cloudpickle
 
         outbox, self._outbox = self._outbox, {}
-        self._flush_at = None
+        self._flush_at = _NEVER
         for topic, (send, messages) in outbox.items():
             # One pickle for the batch: outcomes and errors (made sendable) are plain objects.
             send(topic, cloudpickle.dumps(messages))
@@ -225,19 +229,17 @@ class _Courier:
         with self._condition:
             while True:
                 now = time.monotonic()
-                flush_at = self._flush_at
-                if flush_at is not None and flush_at <= now:
-                    self._flush()
-                    continue
                 starts = self._starts
-                if starts and (starts[0].done or starts[0].deadline <= now):
-                    self._announce(heapq.heappop(starts))
-                    continue
-                wake_at = min(
-                    [at for at in (flush_at, starts[0].deadline if starts else None) if at]
-                    or [now + 3600.0]
-                )
-                self._condition.wait(wake_at - now)
+                while starts:
+                    oldest = next(iter(starts.values()))
+                    if oldest.deadline > now:
+                        break
+                    self._announce(oldest)
+                if self._flush_at <= now:
+                    self._flush()
+                first_start = next(iter(starts.values())).deadline if starts else _NEVER
+                self._wake_at = min(self._flush_at, first_start)
+                self._condition.wait(None if self._wake_at == _NEVER else self._wake_at - now)
 
 
 _COURIER = _Courier()
