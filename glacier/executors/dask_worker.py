@@ -80,7 +80,6 @@ def run_task(payload: bytes, context: RunContext, topic: str, *inputs: Produced)
     import cloudpickle  # type: ignore[import-untyped]
     from distributed import get_worker
 
-    from glacier.run import capture
     from glacier.runtime.importing import importing_user_code
 
     send = get_worker().log_event
@@ -103,14 +102,14 @@ def run_task(payload: bytes, context: RunContext, topic: str, *inputs: Produced)
         _COURIER.announce_now(start)
         _COURIER.post(send, topic, ("retried", plan.position, attempt, _sendable(error)))
 
-    with capture.capturing():
-        outcome = execute_task(
-            plan,
-            kwargs,
-            keys if plan.cacheable else [],
-            context,
-            on_retry=retried if plan.retries else None,
-        )
+    _capture_in_this_process()
+    outcome = execute_task(
+        plan,
+        kwargs,
+        keys if plan.cacheable else [],
+        context,
+        on_retry=retried if plan.retries else None,
+    )
     value, outcome.value = outcome.value, None
     if type(value) is _Pending:  # a cache hit, read only where a consumer needs it
         value = StoredValue(value.dataset, value.location)
@@ -123,6 +122,27 @@ def run_task(payload: bytes, context: RunContext, topic: str, *inputs: Produced)
         raise TaskFailedOnWorker(plan.position, outcome)
     return value, outcome.key
 
+
+_capturing: list[Any] = []
+
+
+def _capture_in_this_process() -> None:
+    """Keep what tasks print and log, from the first task on, for the worker's lifetime.
+
+    Installing the capture around each task would cost a logging handler per task; outside a
+    task it passes everything through untouched.
+    """
+    if not _capturing:
+        from glacier.run import capture
+
+        with _CAPTURE_LOCK:
+            if not _capturing:
+                installed = capture.capturing()
+                installed.__enter__()
+                _capturing.append(installed)
+
+
+_CAPTURE_LOCK = threading.Lock()
 
 #: A time that never comes.
 _NEVER = float("inf")
@@ -152,11 +172,13 @@ class _Courier:
     A task that ends within `DELAY` needs no "started" message of its own: its "finished"
     message says it was not announced, and the client reports both at once. A display still
     sees every task that runs long enough to be seen running. The thread is woken only when
-    something is due before it would wake anyway, so a short task costs it nothing.
+    something is due before it would wake anyway, so a short task costs it nothing (and a
+    "started" message may leave up to `DELAY` late).
     """
 
     DELAY = 0.1
     FLUSH = 0.02
+    IDLE = 1.0
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
@@ -167,11 +189,15 @@ class _Courier:
         self._flush_at = _NEVER
         #: When the thread wakes next on its own.
         self._wake_at = _NEVER
+        #: When the last task started.
+        self._active_at = -_NEVER
         self._thread: threading.Thread | None = None
 
     def announce_later(self, send: Callable[[str, Any], None], topic: str, position: int) -> _Start:
-        start = _Start(send, topic, position, time.monotonic() + self.DELAY)
+        now = time.monotonic()
+        start = _Start(send, topic, position, now + self.DELAY)
         with self._condition:
+            self._active_at = now
             self._starts[id(start)] = start
             self._due(start.deadline)
         return start
@@ -238,7 +264,10 @@ class _Courier:
                 if self._flush_at <= now:
                     self._flush()
                 first_start = next(iter(starts.values())).deadline if starts else _NEVER
-                self._wake_at = min(self._flush_at, first_start)
+                # While tasks keep coming, tick every DELAY, so a new task's start needs no
+                # wake-up of its own; after a quiet second, sleep until woken.
+                tick = now + self.DELAY if now - self._active_at < self.IDLE else _NEVER
+                self._wake_at = min(self._flush_at, first_start, tick)
                 self._condition.wait(None if self._wake_at == _NEVER else self._wake_at - now)
 
 
