@@ -326,16 +326,16 @@ class _DaskRun:
                 by_dataset[name] = read_key
             else:
                 given.append((name, (value, key)))
-        # Held until the graphs that read them are submitted; then the scheduler keeps them.
         scattered = client.scatter([pair for _, pair in given], hash=False) if given else []
         for (name, _), future in zip(given, scattered, strict=True):
             by_dataset[name] = future.key
-        graphs.append((None, reads, []))
+        graphs.append((None, reads, list(reads)))
         wanted_names = set(session.final_datasets())
         wanted_keys: dict[str, str] = {}
         context = session.context
         tasks = session.pipeline.tasks
         topic = self.topic
+        client_pid = os.getpid()
         for position in session.order:
             plan = session.plans[position]
             key = f"{plan.name}-{token}-{position}"
@@ -349,6 +349,7 @@ class _DaskRun:
                 self.payloads[position],
                 context,
                 topic,
+                client_pid,
                 *[TaskRef(by_dataset[dataset]) for _, dataset in plan.inputs],
             )
             keys.append(key)
@@ -359,14 +360,20 @@ class _DaskRun:
                 if output.name in wanted_names:
                     wanted_keys[output.name] = key
         futures: dict[str, Future[Any]] = {}
+        positions = self.keys
         for resources, graph, keys in graphs:
             if graph:
                 submitted = client.get(_expression(graph), keys, resources=resources, sync=False)
-                futures.update(zip(keys, submitted, strict=True))
+                for key, future in zip(keys, submitted, strict=True):
+                    futures[key] = future
+                    if key in positions:
+                        self.pending[positions[key]] = future  # cancelled on Ctrl-C from now on
+        # Inputs (given or read) were held until every graph that reads them was submitted;
+        # from now on the scheduler keeps each until its last reader has run.
         del scattered
-        for key, position in self.keys.items():
-            self.pending[position] = futures[key]
-        return {name: futures[key] for name, key in wanted_keys.items()}
+        wanted = {name: futures[key] for name, key in wanted_keys.items()}
+        futures.clear()
+        return wanted
 
     def _follow(self) -> None:
         """Report what the workers say, until every task has ended.

@@ -14,6 +14,7 @@ the task's dependents.
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 import time
@@ -72,10 +73,14 @@ class WarnedInput:
         return (WarnedInput, (self.value, self.dataset, self.warning))
 
 
-def run_task(payload: bytes, context: RunContext, topic: str, *inputs: Produced) -> Produced:
+def run_task(
+    payload: bytes, context: RunContext, topic: str, client_pid: int, *inputs: Produced
+) -> Produced:
     """The Dask task of one Glacier task (`payload`: its `TaskPlan`, pickled by the client).
 
-    `inputs` are the upstream results, in the order of the plan's inputs.
+    `inputs` are the upstream results, in the order of the plan's inputs; `client_pid` tells a
+    worker in the client's own process (``LocalCluster(processes=False)``), whose output the
+    run already captures.
     """
     import cloudpickle  # type: ignore[import-untyped]
     from distributed import get_worker
@@ -102,7 +107,8 @@ def run_task(payload: bytes, context: RunContext, topic: str, *inputs: Produced)
         _COURIER.announce_now(start)
         _COURIER.post(send, topic, ("retried", plan.position, attempt, _sendable(error)))
 
-    _capture_in_this_process()
+    if client_pid != os.getpid():
+        _capture_in_this_process()
     outcome = execute_task(
         plan,
         kwargs,
@@ -127,10 +133,11 @@ _capturing: list[Any] = []
 
 
 def _capture_in_this_process() -> None:
-    """Keep what tasks print and log, from the first task on, for the worker's lifetime.
+    """Keep what tasks print and log, from the first task on, for the worker process's lifetime.
 
     Installing the capture around each task would cost a logging handler per task; outside a
-    task it passes everything through untouched.
+    task it passes everything through untouched. (Never in the client's process, where the
+    run's own capture ends with the run.)
     """
     if not _capturing:
         from glacier.run import capture
