@@ -176,10 +176,10 @@ class _Courier:
     Messages wait up to `FLUSH` seconds in an outbox and leave together, one Dask event per run:
     each event costs the worker a wake-up of its event loop, the scheduler a message in and out,
     and the client a message, so batching them is what lets short tasks run at Dask's own pace.
-    A task that ends within `DELAY` needs no "started" message of its own: its "finished"
-    message says it was not announced, and the client reports both at once. A display still
-    sees every task that runs long enough to be seen running. The thread is woken only when
-    something is due before it would wake anyway, so a short task costs it nothing (and a
+    A task that ends within `DELAY` needs no "started" message of its own: the client reports
+    its start and its end together when its "finished" (or "failed") message arrives. A display
+    still sees every task that runs long enough to be seen running. The thread is woken only
+    when something is due before it would wake anyway, so a short task costs it nothing (and a
     "started" message may leave up to `DELAY` late).
     """
 
@@ -214,10 +214,10 @@ class _Courier:
             self._announce(start)
 
     def finish(self, start: _Start, message: tuple[Any, ...]) -> None:
-        """Mark the task ended and post its last message, which says whether it was announced."""
+        """Mark the task ended and post its last message."""
         with self._condition:
             self._starts.pop(id(start), None)
-            self._post(start.send, start.topic, (*message, start.sent))
+            self._post(start.send, start.topic, message)
 
     def post(self, send: Callable[[str, Any], None], topic: str, message: tuple[Any, ...]) -> None:
         with self._condition:
