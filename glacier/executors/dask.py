@@ -2,10 +2,11 @@
 
 Every Glacier task becomes one Dask task, and the pipeline is submitted at once as one graph
 in which each task refers to its upstream tasks by key: Dask's scheduler places each next to
-its inputs, values move between workers and only the outputs asked for come back. The run `Session` does everything else exactly as
-for `LocalExecutor` (what a task's attempt does runs on the worker, in
-`glacier.executors.dask_worker`); this module only submits, listens, and reports each outcome
-to the session in the calling thread, so statuses, events and records are the same.
+its inputs, values move between workers and only the outputs asked for come back. The run
+`Session` does everything else exactly as for `LocalExecutor` (what a task's attempt does runs
+on the worker, in `glacier.executors.dask_worker`); this module only submits, listens, and
+reports each outcome to the session in the calling thread, so statuses, events and records are
+the same.
 
 dask.distributed is an optional extra: importing this module works without it, creating an
 executor says what to install.
