@@ -1,11 +1,12 @@
 """`DaskExecutor`: run a pipeline on a dask.distributed cluster (spec running.md §3).
 
-Every Glacier task becomes one Dask task, submitted at once with its upstream tasks' futures
-as arguments: Dask's scheduler places each next to its inputs, values move between workers
-and only the outputs asked for come back. The run `Session` does everything else exactly as
-for `LocalExecutor` (what a task's attempt does runs on the worker, in
-`glacier.executors.dask_worker`); this module only submits, listens, and reports each outcome
-to the session in the calling thread, so statuses, events and records are the same.
+Every Glacier task becomes one Dask task, and the pipeline is submitted at once as one graph
+in which each task refers to its upstream tasks by key: Dask's scheduler places each next to
+its inputs, values move between workers and only the outputs asked for come back. The run
+`Session` does everything else exactly as for `LocalExecutor` (what a task's attempt does runs
+on the worker, in `glacier.executors.dask_worker`); this module only submits, listens, and
+reports each outcome to the session in the calling thread, so statuses, events and records are
+the same.
 
 dask.distributed is an optional extra: importing this module works without it, creating an
 executor says what to install.
@@ -19,6 +20,7 @@ import site
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
@@ -238,6 +240,20 @@ def _path_of(uri: str) -> str:
     return uri.removeprefix("file://")
 
 
+def _expression(graph: dict[str, Any]) -> Any:
+    """The graph as Dask's low-level graph expression, named by a random token.
+
+    As `Client.submit` does: a plain dict would be named by hashing every task (each plan's
+    bytes included), which costs more than the whole submission. Keys are unique per run, so
+    the name needs no content hash.
+    """
+    try:
+        from dask._expr import LLGExpr
+    except ImportError:  # a Dask without expressions takes the dict as it is
+        return graph
+    return LLGExpr(graph, _determ_token=uuid.uuid4().hex)
+
+
 class _DaskRun:
     """One run's futures, and the loop that reports their outcomes to the session."""
 
@@ -253,7 +269,7 @@ class _DaskRun:
         self.client = client
         self.requests = requests
         self.topic = f"glacier-{session.run_id}-{uuid.uuid4().hex[:8]}"
-        self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         #: Positions whose "started" was reported.
         self.started: set[int] = set()
         #: Position -> the future of each task that has not ended (only these are held).
@@ -262,6 +278,8 @@ class _DaskRun:
         self.keys: dict[str, int] = {}
         #: Errors of futures whose upstream tasks had not all ended yet.
         self.deferred: dict[int, BaseException] = {}
+        #: External inputs whose schema warning was given.
+        self.warned: set[str] = set()
 
     def run(self) -> None:
         client = self.client
@@ -278,66 +296,95 @@ class _DaskRun:
             self.pending.clear()
             client.unsubscribe_topic(self.topic)
 
-    def _on_message(self, event: tuple[float, tuple[Any, ...]]) -> None:
+    def _on_message(self, event: tuple[float, bytes]) -> None:
         self.inbox.put(event[1])
 
     def _submit(self) -> dict[str, Future[Any]]:
-        """Submit every task; returns the futures of the datasets whose values come back."""
+        """Submit every task; returns the futures of the datasets whose values come back.
+
+        The whole pipeline goes to the scheduler as one graph (one per run of consecutive
+        tasks with the same resource requests, which Dask sets per graph), not one message per
+        task; each task refers to its inputs by key, so values stay on the workers.
+        """
+        from dask.task_spec import Task, TaskRef
+
         from glacier.executors.dask_worker import read_input, run_task
         from glacier.run.session import _Pending
 
         session = self.session
         client = self.client
-        by_dataset: dict[str, Future[Any]] = {}
+        token = uuid.uuid4().hex[:12]
+        graphs: list[tuple[dict[str, float] | None, dict[str, Task], list[str]]] = []
+        reads: dict[str, Task] = {}
+        by_dataset: dict[str, str] = {}
+        given: list[tuple[str, tuple[Any, str | None]]] = []
         for name, value in session.values.items():
             key = session.keys.get(name)
             if type(value) is _Pending:
-                by_dataset[name] = client.submit(
-                    read_input,
-                    value.dataset,
-                    key,
-                    key=f"read-{name}-{uuid.uuid4().hex}",
-                    pure=False,
-                )
+                read_key = f"read-{name}-{token}"
+                validate = session.validation_mode(value.dataset) if value.check else "off"
+                reads[read_key] = Task(read_key, read_input, value.dataset, key, validate)
+                by_dataset[name] = read_key
             else:
-                [by_dataset[name]] = client.scatter([(value, key)], hash=False)
+                given.append((name, (value, key)))
+        scattered = client.scatter([pair for _, pair in given], hash=False) if given else []
+        for (name, _), future in zip(given, scattered, strict=True):
+            by_dataset[name] = future.key
+        graphs.append((None, reads, list(reads)))
         wanted_names = set(session.final_datasets())
-        wanted: dict[str, Future[Any]] = {}
+        wanted_keys: dict[str, str] = {}
         context = session.context
         tasks = session.pipeline.tasks
+        topic = self.topic
+        client_pid = os.getpid()
         for position in session.order:
             plan = session.plans[position]
-            inputs = {parameter: by_dataset[dataset] for parameter, dataset in plan.inputs}
-            key = f"{plan.name}-{uuid.uuid4().hex}"
-            self.keys[key] = position
-            future = client.submit(
+            key = f"{plan.name}-{token}-{position}"
+            resources = self.requests.for_compute(plan.name, _compute_of(tasks, plan))
+            if resources != graphs[-1][0]:
+                graphs.append((resources, {}, []))
+            _, graph, keys = graphs[-1]
+            graph[key] = Task(
+                key,
                 run_task,
                 self.payloads[position],
                 context,
-                self.topic,
-                inputs,
-                key=key,
-                resources=self.requests.for_compute(plan.name, _compute_of(tasks, plan)),
-                pure=False,
+                topic,
+                client_pid,
+                *[TaskRef(by_dataset[dataset]) for _, dataset in plan.inputs],
             )
-            self.pending[position] = future
+            keys.append(key)
+            self.keys[key] = position
             output = plan.output
             if output is not None and output.name not in session.given:
-                by_dataset[output.name] = future
+                by_dataset[output.name] = key
                 if output.name in wanted_names:
-                    wanted[output.name] = future
-        # Hold no other future: Dask frees a value as soon as its last reader has run.
-        by_dataset.clear()
+                    wanted_keys[output.name] = key
+        futures: dict[str, Future[Any]] = {}
+        positions = self.keys
+        for resources, graph, keys in graphs:
+            if graph:
+                submitted = client.get(_expression(graph), keys, resources=resources, sync=False)
+                for key, future in zip(keys, submitted, strict=True):
+                    futures[key] = future
+                    if key in positions:
+                        self.pending[positions[key]] = future  # cancelled on Ctrl-C from now on
+        # Inputs (given or read) were held until every graph that reads them was submitted;
+        # from now on the scheduler keeps each until its last reader has run.
+        del scattered
+        wanted = {name: futures[key] for name, key in wanted_keys.items()}
+        futures.clear()
         return wanted
 
     def _follow(self) -> None:
         """Report what the workers say, until every task has ended.
 
         The workers' messages carry every normal outcome. What no worker can tell (a task
-        whose worker died too often, one that could not even start) shows in its future's
-        state, which is looked at whenever the messages pause, and at least twice a second.
+        whose worker died too often, one that could not even start, one whose external input
+        failed its check) shows in its future's state, which is looked at whenever the
+        messages pause, and at least twice a second.
         """
-        from glacier.executors.dask_worker import loads_error, loads_outcome
+        from glacier.executors.dask_worker import loads_messages
 
         session = self.session
         finished = session.finished
@@ -347,28 +394,40 @@ class _DaskRun:
         while not all(finished):
             try:
                 # A timeout, so Ctrl-C is seen at once whatever the platform's locks do.
-                message = inbox.get(timeout=0.1)
+                batch = inbox.get(timeout=0.1)
             except queue.Empty:
-                message = None
-            if message is None or time.monotonic() > next_look:
+                batch = None
+            if batch is None or time.monotonic() > next_look:
                 self._look_at_futures()
                 next_look = time.monotonic() + 0.5
-                if message is None:
+                if batch is None:
                     continue
-            kind, position = message[0], message[1]
-            if finished[position]:
-                continue  # e.g. a rerun after a worker died: the session knows the task already
-            if kind == "started":
-                if position not in self.started:
-                    self.started.add(position)
-                    session.task_started(plans[position])
-            elif kind == "retried":
-                session.task_retried(plans[position], message[2], loads_error(message[3]))
-            else:  # "finished" or "failed"; a short task was not announced when it started
-                if not message[3] and position not in self.started:
-                    self.started.add(position)
-                    session.task_started(plans[position])
-                self._complete(position, loads_outcome(message[2]))
+            for message in loads_messages(batch):
+                kind, position = message[0], message[1]
+                if finished[position]:
+                    continue  # e.g. a rerun after a worker died: the session knows the task
+                if kind == "started":
+                    self._started(position)
+                elif kind == "retried":
+                    self._started(position)
+                    session.task_retried(plans[position], message[2], message[3])
+                else:  # "finished" or "failed"; a short task was not announced when it started
+                    self._warn(message[3])
+                    self._complete(position, message[2])
+
+    def _started(self, position: int) -> None:
+        if position not in self.started:
+            self.started.add(position)
+            self.session.task_started(self.session.plans[position])
+
+    def _warn(self, warned: Sequence[tuple[str, str]]) -> None:
+        """Schema warnings of external inputs, once per dataset, as `LocalExecutor` gives them."""
+        for dataset, text in warned:
+            if dataset not in self.warned:
+                self.warned.add(dataset)
+                from glacier.schemas import SchemaWarning
+
+                warnings.warn(SchemaWarning(text), stacklevel=2)
 
     def _look_at_futures(self) -> None:
         finished = self.session.finished
@@ -403,6 +462,7 @@ class _DaskRun:
     def _complete(self, position: int, outcome: Outcome) -> None:
         session = self.session
         self.pending.pop(position, None)
+        self._started(position)  # every task that ends was started, as in LocalExecutor
         session.complete(session.plans[position], outcome)
         for waiting, error in list(self.deferred.items()):
             if session.finished[waiting]:

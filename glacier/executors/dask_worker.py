@@ -5,14 +5,16 @@
 `execute_task` (cache look-up, attempts, retries, commit to storage, all on this worker, with
 file systems built here from the URIs) and returns the pair for its own consumers. The client
 learns what happened from small messages on the run's topic: ``started`` (only for a task still
-running after a moment, see `_Herald`), ``retried``, and ``finished`` or ``failed`` with the
-outcome minus its value. A failure also raises
-`TaskFailedOnWorker`, so Dask never runs the task's dependents.
+running after a moment), ``retried``, and ``finished`` or ``failed`` with the outcome minus its
+value. A worker process sends its messages together, a few milliseconds' worth at a time
+(`_Courier`), so a run of many short tasks costs the scheduler and the client one message per
+batch rather than one per event. A failure also raises `TaskFailedOnWorker`, so Dask never runs
+the task's dependents.
 """
 
 from __future__ import annotations
 
-import heapq
+import os
 import pickle
 import threading
 import time
@@ -56,58 +58,107 @@ class TaskFailedOnWorker(Exception):
         return f"task at position {self.position} failed: {self.outcome.error!r}"
 
 
+class WarnedInput:
+    """An external input whose schema check warned (``validate = "warn"``): the value, and the
+    warning, which its consumers' messages bring to the client."""
+
+    __slots__ = ("dataset", "value", "warning")
+
+    def __init__(self, value: Any, dataset: str, warning: str) -> None:
+        self.value = value
+        self.dataset = dataset
+        self.warning = warning
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WarnedInput, (self.value, self.dataset, self.warning))
+
+
 def run_task(
-    payload: bytes, context: RunContext, topic: str, inputs: dict[str, Produced]
+    payload: bytes, context: RunContext, topic: str, client_pid: int, *inputs: Produced
 ) -> Produced:
-    """The Dask task of one Glacier task (`payload`: its `TaskPlan`, pickled by the client)."""
+    """The Dask task of one Glacier task (`payload`: its `TaskPlan`, pickled by the client).
+
+    `inputs` are the upstream results, in the order of the plan's inputs; `client_pid` tells a
+    worker in the client's own process (``LocalCluster(processes=False)``), whose output the
+    run already captures.
+    """
     import cloudpickle  # type: ignore[import-untyped]
     from distributed import get_worker
 
-    from glacier.run import capture
     from glacier.runtime.importing import importing_user_code
 
     send = get_worker().log_event
     # Unpickling may import the user's modules: their top-level run() must not run here.
     with importing_user_code():
         plan: TaskPlan = cloudpickle.loads(payload)
-    start = _HERALD.announce_later(send, topic, plan.position)
+    start = _COURIER.announce_later(send, topic, plan.position)
     kwargs: dict[str, Any] = {}
     keys: list[str | None] = []
-    for parameter, _ in plan.inputs:
-        value, key = inputs[parameter]
-        kwargs[parameter] = value.read() if isinstance(value, StoredValue) else value
+    warned: list[tuple[str, str]] = []
+    for (parameter, _), (value, key) in zip(plan.inputs, inputs, strict=True):
+        if type(value) is WarnedInput:
+            warned.append((value.dataset, value.warning))
+            value = value.value
+        kwargs[parameter] = value.read() if type(value) is StoredValue else value
         keys.append(key)
     kwargs.update(plan.params)
 
     def retried(attempt: int, error: BaseException) -> None:
-        _HERALD.announce_now(start)
-        send(topic, ("retried", plan.position, attempt, _dumps_error(error)))
+        _COURIER.announce_now(start)
+        _COURIER.post(send, topic, ("retried", plan.position, attempt, _sendable(error)))
 
-    with capture.capturing():
-        outcome = execute_task(
-            plan,
-            kwargs,
-            keys if plan.cacheable else [],
-            context,
-            on_retry=retried if plan.retries else None,
-        )
+    if client_pid != os.getpid():
+        _capture_in_this_process()
+    outcome = execute_task(
+        plan,
+        kwargs,
+        keys if plan.cacheable else [],
+        context,
+        on_retry=retried if plan.retries else None,
+    )
     value, outcome.value = outcome.value, None
     if type(value) is _Pending:  # a cache hit, read only where a consumer needs it
         value = StoredValue(value.dataset, value.location)
-    announced = _HERALD.finish(start)
-    if outcome.status == "failed":
+    failed = outcome.status == "failed"
+    if failed:
         outcome.error = _sendable(outcome.error)
-        send(topic, ("failed", plan.position, cloudpickle.dumps(outcome), announced))
+    _COURIER.finish(start, ("failed" if failed else "finished", plan.position, outcome, warned))
+    if failed:
         # Raising makes Dask skip the dependents (it never runs them).
         raise TaskFailedOnWorker(plan.position, outcome)
-    send(topic, ("finished", plan.position, cloudpickle.dumps(outcome), announced))
     return value, outcome.key
+
+
+_capturing: list[Any] = []
+
+
+def _capture_in_this_process() -> None:
+    """Keep what tasks print and log, from the first task on, for the worker process's lifetime.
+
+    Installing the capture around each task would cost a logging handler per task; outside a
+    task it passes everything through untouched. (Never in the client's process, where the
+    run's own capture ends with the run.)
+    """
+    if not _capturing:
+        from glacier.run import capture
+
+        with _CAPTURE_LOCK:
+            if not _capturing:
+                installed = capture.capturing()
+                installed.__enter__()
+                _capturing.append(installed)
+
+
+_CAPTURE_LOCK = threading.Lock()
+
+#: A time that never comes.
+_NEVER = float("inf")
 
 
 class _Start:
     """A task's "started" message, sent only if the task is still running at `deadline`."""
 
-    __slots__ = ("deadline", "done", "position", "send", "sent", "topic")
+    __slots__ = ("deadline", "position", "send", "sent", "topic")
 
     def __init__(
         self, send: Callable[[str, Any], None], topic: str, position: int, deadline: float
@@ -117,83 +168,139 @@ class _Start:
         self.position = position
         self.deadline = deadline
         self.sent = False
-        self.done = False
-
-    def __lt__(self, other: _Start) -> bool:
-        return self.deadline < other.deadline
 
 
-class _Herald:
-    """Announces the tasks that run for more than a moment; one thread per worker process.
+class _Courier:
+    """Carries this worker process's messages to the runs' clients; one thread per process.
 
-    A task that ends within `DELAY` needs no "started" message of its own: its "finished"
-    message says it was not announced, and the client reports both at once. That halves the
-    messages through the scheduler for short tasks, and a display still sees every task that
-    runs long enough to be seen running.
+    Messages wait up to `FLUSH` seconds in an outbox and leave together, one Dask event per run:
+    each event costs the worker a wake-up of its event loop, the scheduler a message in and out,
+    and the client a message, so batching them is what lets short tasks run at Dask's own pace.
+    A task that ends within `DELAY` needs no "started" message of its own: the client reports
+    its start and its end together when its "finished" (or "failed") message arrives. A display
+    still sees every task that runs long enough to be seen running. The thread is woken only
+    when something is due before it would wake anyway, so a short task costs it nothing (and a
+    "started" message may leave up to `DELAY` late).
     """
 
     DELAY = 0.1
+    FLUSH = 0.02
+    IDLE = 1.0
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
-        self._queue: list[_Start] = []
+        #: The running tasks not announced yet, oldest first (all wait the same `DELAY`).
+        self._starts: dict[int, _Start] = {}
+        #: Topic -> (how to send to it, the messages waiting).
+        self._outbox: dict[str, tuple[Callable[[str, Any], None], list[tuple[Any, ...]]]] = {}
+        self._flush_at = _NEVER
+        #: When the thread wakes next on its own.
+        self._wake_at = _NEVER
+        #: When the last task started.
+        self._active_at = -_NEVER
         self._thread: threading.Thread | None = None
 
     def announce_later(self, send: Callable[[str, Any], None], topic: str, position: int) -> _Start:
-        start = _Start(send, topic, position, time.monotonic() + self.DELAY)
+        now = time.monotonic()
+        start = _Start(send, topic, position, now + self.DELAY)
         with self._condition:
-            heapq.heappush(self._queue, start)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="glacier-herald", daemon=True
-                )
-                self._thread.start()
-            elif len(self._queue) == 1:
-                self._condition.notify()
+            self._active_at = now
+            self._starts[id(start)] = start
+            self._due(start.deadline)
         return start
 
     def announce_now(self, start: _Start) -> None:
         with self._condition:
             self._announce(start)
 
-    def finish(self, start: _Start) -> bool:
-        """Mark the task ended; whether its "started" message went out."""
+    def finish(self, start: _Start, message: tuple[Any, ...]) -> None:
+        """Mark the task ended and post its last message."""
         with self._condition:
-            start.done = True
-            return start.sent
+            self._starts.pop(id(start), None)
+            self._post(start.send, start.topic, message)
+
+    def post(self, send: Callable[[str, Any], None], topic: str, message: tuple[Any, ...]) -> None:
+        with self._condition:
+            self._post(send, topic, message)
+
+    def _post(self, send: Callable[[str, Any], None], topic: str, message: tuple[Any, ...]) -> None:
+        box = self._outbox.get(topic)
+        if box is None:
+            self._outbox[topic] = (send, [message])
+        else:
+            box[1].append(message)
+        if self._flush_at == _NEVER:
+            self._flush_at = time.monotonic() + self.FLUSH
+            self._due(self._flush_at)
 
     def _announce(self, start: _Start) -> None:
-        if not start.sent and not start.done:
+        self._starts.pop(id(start), None)
+        if not start.sent:
             start.sent = True
-            start.send(start.topic, ("started", start.position))
+            self._post(start.send, start.topic, ("started", start.position))
+
+    def _due(self, at: float) -> None:
+        """Something is due at `at`: wake (or start) the thread if it would sleep past it."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="glacier-courier", daemon=True)
+            self._wake_at = at
+            self._thread.start()
+        elif at < self._wake_at:
+            self._wake_at = at
+            self._condition.notify()
+
+    def _flush(self) -> None:
+        import cloudpickle
+
+        outbox, self._outbox = self._outbox, {}
+        self._flush_at = _NEVER
+        for topic, (send, messages) in outbox.items():
+            # One pickle for the batch: outcomes and errors (made sendable) are plain objects.
+            send(topic, cloudpickle.dumps(messages))
 
     def _run(self) -> None:
         with self._condition:
             while True:
-                if not self._queue:
-                    self._condition.wait()
-                    continue
-                wait = self._queue[0].deadline - time.monotonic()
-                if wait > 0:
-                    self._condition.wait(wait)
-                    continue
-                self._announce(heapq.heappop(self._queue))
+                now = time.monotonic()
+                starts = self._starts
+                while starts:
+                    oldest = next(iter(starts.values()))
+                    if oldest.deadline > now:
+                        break
+                    self._announce(oldest)
+                if self._flush_at <= now:
+                    self._flush()
+                first_start = next(iter(starts.values())).deadline if starts else _NEVER
+                # While tasks keep coming, tick every DELAY, so a new task's start needs no
+                # wake-up of its own; after a quiet second, sleep until woken.
+                tick = now + self.DELAY if now - self._active_at < self.IDLE else _NEVER
+                self._wake_at = min(self._flush_at, first_start, tick)
+                self._condition.wait(None if self._wake_at == _NEVER else self._wake_at - now)
 
 
-_HERALD = _Herald()
+_COURIER = _Courier()
 
 
-def read_input(dataset: Any, key: str | None) -> Produced:
-    """An external input, read on a worker from its storage."""
+def read_input(dataset: Any, key: str | None, validate: str) -> Produced:
+    """An external input, read on a worker from its storage and checked as `validate` says.
+
+    A mismatch fails every task that reads the input ("error"), or travels with the value to
+    be warned about on the client ("warn"), as when `LocalExecutor` reads it.
+    """
     from glacier.storage import read_dataset
 
-    return read_dataset(dataset), key
+    value = read_dataset(dataset)
+    if validate == "off" or dataset.schema is None:
+        return value, key
+    from glacier.schemas import SchemaMismatch, check_dataset
 
-
-def _dumps_error(error: BaseException) -> bytes:
-    import cloudpickle
-
-    return bytes(cloudpickle.dumps(_sendable(error)))
+    try:
+        check_dataset(dataset, value, "error")
+    except SchemaMismatch as mismatch:
+        if validate != "warn":
+            raise
+        return WarnedInput(value, dataset.name, str(mismatch)), key
+    return value, key
 
 
 def _sendable(error: BaseException | None) -> BaseException | None:
@@ -209,14 +316,8 @@ def _sendable(error: BaseException | None) -> BaseException | None:
     return error
 
 
-def loads_error(data: bytes) -> BaseException:
-    """An error sent by `run_task`, back on the client."""
-    error = pickle.loads(data)
-    return error if isinstance(error, BaseException) else RuntimeError(repr(error))
-
-
-def loads_outcome(data: bytes) -> Outcome:
-    """An outcome sent by `run_task`, back on the client."""
-    outcome = pickle.loads(data)
-    assert isinstance(outcome, Outcome)
-    return outcome
+def loads_messages(data: bytes) -> list[tuple[Any, ...]]:
+    """A batch of messages sent by a worker's `_Courier`, back on the client."""
+    messages = pickle.loads(data)
+    assert isinstance(messages, list)
+    return messages

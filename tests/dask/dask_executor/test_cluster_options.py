@@ -17,7 +17,7 @@ from glacier.executors import DaskExecutor
 from glacier.executors.dask_cluster import local_folder_problems
 from glacier.run.runner import run_pipeline
 from glacier.run.session import RunSetupError
-from glacier.storage import LocalPath
+from glacier.storage import LocalPath, write_dataset
 from tests.dask.dask_executor import pipelines
 from tests.support.dask_cluster import DaskProcesses, start_dask_processes
 
@@ -45,7 +45,29 @@ def test_container_cpu_and_memory_become_dask_resources(tmp_path: Path) -> None:
                 progress=False,
                 project_root=str(tmp_path),
             )
+        # Dask sets resources per graph: a run alternating between tasks with and without them
+        # is several graphs, each reading what earlier ones made (an external input included).
+        source = Dataset("sizes_source", storage=LocalPath(str(tmp_path / "source")))
+        write_dataset(source, [1, 2, 3], run_id="setup")
+        measured = Dataset("measured")
+        doubled_pid = Dataset("doubled_pid")
+
+        @task(compute=compute.container(image="python:3.11", cpu=2, memory=1024))
+        def measure(values: source) -> measured:
+            return [sum(values), os.getpid()]
+
+        @task
+        def double_it(value: measured) -> doubled_pid:
+            return [value[0] * 2, value[1]]
+
+        alternating = run_pipeline(
+            Pipeline([measure, double_it], name="alternating"),
+            DaskExecutor(client=client),
+            progress=False,
+            project_root=str(tmp_path),
+        )
     assert result["heavy"] == roomy  # 2 CPU and 1024 MB: only the worker that declares them
+    assert alternating["doubled_pid"] == [12, roomy]
 
 
 def test_undeclared_resources_warn_once(dask_client: Client, tmp_path: Path) -> None:

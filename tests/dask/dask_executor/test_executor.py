@@ -261,3 +261,29 @@ def test_executor_arguments_are_checked() -> None:
         DaskExecutor(address="tcp://127.0.0.1:1", client=object())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="n_workers configure the LocalCluster"):
         DaskExecutor(address="tcp://127.0.0.1:1", n_workers=2)
+
+
+def test_what_tasks_print_and_log_is_kept_as_on_the_local_executor(
+    dask_client: Client, tmp_path: Path
+) -> None:
+    import logging
+
+    said = Dataset("said")
+    told = Dataset("told")
+
+    @task
+    def talk() -> said:
+        print("hello from the task")
+        logging.getLogger("talker").warning("careful: %s", 3)
+        return 1
+
+    @task
+    def quiet(value: said) -> told:
+        return value + 1
+
+    pipeline = Pipeline([talk, quiet], name="talkative")
+    local, _ = run(pipeline, LocalExecutor(), tmp_path)
+    on_dask, _ = run(pipeline, DaskExecutor(client=dask_client), tmp_path)
+    assert on_dask.tasks["talk"].log == local.tasks["talk"].log
+    assert on_dask.tasks["talk"].log == ("hello from the task", "WARNING talker: careful: 3")
+    assert on_dask.tasks["quiet"].log == ()
