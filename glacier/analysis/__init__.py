@@ -1,4 +1,4 @@
-"""The libcst static analyzer: it reads source, never imports or executes it.
+"""The static analyzer: it reads source, never imports or executes it.
 
 ``extract`` records each file's module-level facts (cached per content hash),
 ``resolve`` interprets them across modules in source order as Python would, and

@@ -27,8 +27,9 @@ from glacier.analysis import facts as _facts
 from glacier.analysis.facts import FileFacts
 
 #: Bump when extraction changes what it records (5: syntax errors contained, packages of
-#: needed modules parsed; entries written before are misses).
-ANALYZER_VERSION = 6
+#: needed modules parsed; 6: read with ast alone, libcst no longer rejects what Python
+#: accepts; 7: `return` kinds recorded (GLC017); entries written before are misses).
+ANALYZER_VERSION = 7
 #: Overrides the per-user cache directory (tests, CI caches, read-only homes).
 CACHE_ENV = "GLACIER_CACHE_DIR"
 #: First line of every entry; a file without it is not ours.

@@ -1,37 +1,20 @@
-"""Read one file with libcst and record its facts; nothing is imported or executed.
+"""Read one file with the standard library's ``ast`` and record its facts; nothing is
+imported or executed.
 
-The concrete syntax tree comes from libcst. Positions come from the standard library's
-``ast`` parse of the same text, walked in step with the libcst tree: libcst's
-``PositionProvider`` re-generates the whole module and costs more than the parse itself,
-while ``ast`` positions cost a tenth of it. Both parsers must accept the file; the first
-one that rejects it gives the GLC000 position.
+Only module-level facts are recorded (imports, assignments, ``def`` headers, expression
+statements and the blocks that run on import), with positions, so ``ast`` gives all that
+is needed: one parse of the file, in C, shared by every top-level statement.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
 import io
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import libcst as cst
-else:
-
-    class _Lazy(ModuleType):
-        """libcst, imported on first use: a run whose facts are all cached never needs it."""
-
-        def __getattr__(self, name: str) -> Any:
-            module = importlib.import_module("libcst")
-            globals()["cst"] = module
-            return getattr(module, name)
-
-    cst = _Lazy("libcst")
+from typing import Any
 
 from glacier.analysis.facts import (
     NO_POS,
@@ -54,7 +37,6 @@ from glacier.analysis.facts import (
     SFrom,
     SImport,
     SInnerCall,
-    SNote,
     SReturn,
     Statement,
 )
@@ -148,7 +130,7 @@ def extract(text: str, data: bytes | None = None, memo: ChunkMemo | None = None)
         return _unparsed(base, text, ("expressions are nested too deeply", NO_POS))
     except ValueError as error:  # e.g. null bytes
         return _unparsed(base, text, (str(error), NO_POS))
-    chunks = _extract_chunks(text, tree, memo if memo is not None else ChunkMemo())
+    chunks = _extract_chunks(text, tree, memo)
     if "syntax_error" in chunks:
         return _unparsed(base, text, chunks["syntax_error"])
     return _with(base, **chunks)
@@ -173,14 +155,12 @@ class _Chunk:
 
 @dataclass
 class ChunkMemo:
-    """Parsed top-level statements by text, so an edit re-parses only what changed.
+    """Facts of top-level statements by text, so an edit re-walks only what changed.
 
-    Each top-level statement (with its decorators) is parsed by libcst on its own. A
-    statement whose text is unchanged reuses its syntax tree; if it also stays on the
-    same lines its facts are reused as they are.
+    A statement (with its decorators; a definition by its header alone) whose text is
+    unchanged and stays on the same lines keeps its facts.
     """
 
-    modules: dict[str, cst.Module] = field(default_factory=dict)
     chunks: dict[tuple[str, int, bool], _Chunk] = field(default_factory=dict)
 
 
@@ -202,9 +182,8 @@ def _groups(tree: ast.Module) -> list[tuple[int, int, list[ast.stmt]]]:
 def _header_only(lines: list[str], start: int, twins: list[ast.stmt]) -> str | None:
     """A definition's decorators and signature with a stub body, when it spans lines.
 
-    Only module-level facts are recorded, never what a function body does, so its body
-    need not be parsed: this halves the work on modules full of tasks, and an edit inside
-    a body leaves the statement's text, and so its memo entry, unchanged.
+    Only module-level facts are recorded, never what a function body does, so an edit
+    inside a body leaves the statement's memo key unchanged.
     """
     if len(twins) != 1 or not isinstance(
         twins[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -276,54 +255,41 @@ def _return_position(statement: SReturn) -> Pos:
     return statement.pos
 
 
-def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo) -> dict[str, Any]:
+def _extract_chunks(text: str, tree: ast.Module, memo: ChunkMemo | None) -> dict[str, Any]:
     walker = _Walker(text)
     statements: list[Statement] = []
-    modules: dict[str, cst.Module] = {}
     chunks: dict[tuple[str, int, bool], _Chunk] = {}
     for start, end, twins in _groups(tree):
-        source = _header_only(walker.lines, start, twins) or (
-            "\n".join(walker.lines[start - 1 : end]) + "\n"
-        )
-        key = (source, start, walker.future_annotations)
-        chunk = memo.chunks.get(key)
+        chunk = None
+        key = None
+        if memo is not None:
+            source = _header_only(walker.lines, start, twins) or (
+                "\n".join(walker.lines[start - 1 : end]) + "\n"
+            )
+            key = (source, start, walker.future_annotations)
+            chunk = memo.chunks.get(key)
         if chunk is None:
-            module = memo.modules.get(source) or modules.get(source)
-            if module is None:
-                try:
-                    module = cst.parse_module(source)
-                except cst.ParserSyntaxError as error:
-                    line, column = start + error.raw_line - 1, error.raw_column + 1
-                    detail = (
-                        str(error.message).splitlines()[0] if error.message else "invalid syntax"
-                    )
-                    return {"syntax_error": (detail, (line, column, line, column + 1))}
-                except RecursionError:
-                    return {
-                        "syntax_error": ("expressions are nested too deeply", (start, 1, start, 2))
-                    }
-            modules[source] = module
             before = walker.all_names
             walker.all_names = None
             try:
-                found = tuple(walker.block(module.body, twins))
+                found = tuple(walker.block(twins))
             except RecursionError:
                 return {"syntax_error": ("statements are nested too deeply", (start, 1, start, 2))}
             chunk = _Chunk(found, walker.future_annotations, walker.all_names)
             walker.all_names = chunk.all_names if chunk.all_names is not None else before
         else:
-            modules[source] = memo.modules.get(source) or cst.Module(body=())
             walker.future_annotations = chunk.future_annotations
             if chunk.all_names is not None:
                 walker.all_names = chunk.all_names
-        chunks[key] = chunk
+        if key is not None:
+            chunks[key] = chunk
         statements.extend(chunk.statements)
         statements.extend(_inner_pipelines(walker, twins))
         returns = list(_plain_returns(walker, twins))
         returns.sort(key=_return_position)
         statements.extend(returns)
-    memo.modules = modules
-    memo.chunks = chunks
+    if memo is not None:
+        memo.chunks = chunks
     return {
         "statements": tuple(statements),
         "future_annotations": walker.future_annotations,
@@ -337,26 +303,10 @@ def _with(base: FileFacts, **changes: Any) -> FileFacts:
     return replace(base, **changes)
 
 
-def _flatten(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[cst.CSTNode]:
-    for item in body:
-        if isinstance(item, cst.SimpleStatementLine):
-            yield from item.body
-        else:
-            yield item
-
-
-def _block_body(block: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallStatement]:
-    if isinstance(block, cst.IndentedBlock):
-        return block.body
-    if isinstance(block, cst.SimpleStatementSuite):
-        return block.body
-    return ()
-
-
-def _is_type_checking(test: cst.BaseExpression) -> bool:
-    if isinstance(test, cst.Name):
-        return test.value == "TYPE_CHECKING"
-    return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -370,16 +320,13 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+#: Literal values an expression keeps (``True``, ``None``, strings and numbers); bytes,
+#: complex numbers and ``...`` stay opaque.
+_CONSTANTS = (bool, type(None), str, int, float)
 
 
 class _Walker:
-    """Walks a libcst module and its ``ast`` twin in step, emitting statements."""
+    """Walks a module's ``ast`` top-level statements, emitting facts."""
 
     def __init__(self, text: str) -> None:
         self.lines = _LINE_BREAK.split(text)
@@ -413,68 +360,52 @@ class _Walker:
         snippet = " ".join(snippet.split())
         return snippet if len(snippet) <= limit else snippet[: limit - 3] + "..."
 
-    # -- statements ------------------------------------------------------------------
+    # -- statements ----------------------------------------------------------------
 
-    def block(
-        self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], twins: Sequence[ast.stmt]
-    ) -> Iterator[Statement]:
-        nodes = list(_flatten(body))
-        if len(nodes) != len(twins):  # pragma: no cover - the two parsers disagree
-            yield SNote("a block", "its statements (the parsers disagree)", NO_POS)
-            return
-        for node, twin in zip(nodes, twins, strict=False):
-            yield from self.statement(node, twin)
+    def block(self, body: Sequence[ast.stmt]) -> Iterator[Statement]:
+        for statement in body:
+            yield from self.statement(statement)
 
-    def statement(self, node: cst.CSTNode, twin: ast.stmt) -> Iterator[Statement]:
-        if isinstance(node, cst.Import) and isinstance(twin, ast.Import):
-            for alias, twin_alias in zip(node.names, twin.names, strict=False):
-                asname = alias.asname.name if alias.asname is not None else None
-                name = asname.value if isinstance(asname, cst.Name) else None
-                yield SImport(_dotted(alias.name), name, self.pos(twin_alias))
-        elif isinstance(node, cst.ImportFrom) and isinstance(twin, ast.ImportFrom):
-            yield from self.import_from(node, twin)
-        elif isinstance(node, cst.Assign) and isinstance(twin, ast.Assign):
-            yield from self.assign(node, twin)
-        elif isinstance(node, cst.AnnAssign) and isinstance(twin, ast.AnnAssign):
-            if node.value is not None and twin.value is not None:
-                if isinstance(node.target, cst.Name):
-                    value = self.expr(node.value, twin.value)
-                    target = ((node.target.value, self.pos(twin.target)),)
-                    yield SAssign(target, value, self.pos(twin))
-        elif isinstance(node, cst.AugAssign) and isinstance(twin, ast.AugAssign):
-            if isinstance(node.target, cst.Name):
-                yield SBind(node.target.value, self.pos(twin.target), "a computed value", True)
-        elif isinstance(node, cst.Expr) and isinstance(twin, ast.Expr):
-            yield SExpr(self.expr(node.value, twin.value), self.pos(twin))
-        elif isinstance(node, cst.Del) and isinstance(twin, ast.Delete):
-            names = tuple(t.id for t in twin.targets if isinstance(t, ast.Name))
-            yield SDelete(names)
-        elif isinstance(node, cst.FunctionDef) and isinstance(
-            twin, (ast.FunctionDef, ast.AsyncFunctionDef)
-        ):
-            yield self.function(node, twin)
-        elif isinstance(node, cst.ClassDef) and isinstance(twin, ast.ClassDef):
-            yield SBind(node.name.value, self.pos(twin), f"class `{node.name.value}`")
-        elif isinstance(node, cst.If) and isinstance(twin, ast.If):
-            yield from self.if_(node, twin)
-        elif isinstance(node, (cst.Try, cst.TryStar)) and isinstance(twin, _TRY):
-            yield from self.block(_block_body(node.body), twin.body)
-            if node.orelse is not None:
-                yield from self.block(_block_body(node.orelse.body), twin.orelse)
-            if node.finalbody is not None:
-                yield from self.block(_block_body(node.finalbody.body), twin.finalbody)
-        elif isinstance(node, cst.With) and isinstance(twin, (ast.With, ast.AsyncWith)):
-            for item in twin.items:
+    def statement(self, node: ast.stmt) -> Iterator[Statement]:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield SImport(alias.name, alias.asname, self.pos(alias))
+        elif isinstance(node, ast.ImportFrom):
+            yield from self.import_from(node)
+        elif isinstance(node, ast.Assign):
+            yield from self.assign(node)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None and isinstance(node.target, ast.Name):
+                value = self.expr(node.value)
+                target = ((node.target.id, self.pos(node.target)),)
+                yield SAssign(target, value, self.pos(node))
+        elif isinstance(node, ast.AugAssign):
+            if isinstance(node.target, ast.Name):
+                yield SBind(node.target.id, self.pos(node.target), "a computed value", True)
+        elif isinstance(node, ast.Expr):
+            yield SExpr(self.expr(node.value), self.pos(node))
+        elif isinstance(node, ast.Delete):
+            yield SDelete(tuple(t.id for t in node.targets if isinstance(t, ast.Name)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield self.function(node)
+        elif isinstance(node, ast.ClassDef):
+            yield SBind(node.name, self.pos(node), f"class `{node.name}`")
+        elif isinstance(node, ast.If):
+            yield from self.if_(node)
+        elif isinstance(node, _TRY):
+            # Handlers run only on an error: what they bind is not the module's state.
+            yield from self.block(node.body)
+            yield from self.block(node.orelse)
+            yield from self.block(node.finalbody)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
                 yield from self.bind_targets(item.optional_vars)
-            yield from self.block(_block_body(node.body), twin.body)
-        elif isinstance(node, (cst.For, cst.While)) and isinstance(
-            twin, (ast.For, ast.AsyncFor, ast.While)
-        ):
-            if isinstance(twin, (ast.For, ast.AsyncFor)):
-                yield from self.bind_targets(twin.target)
-            yield from self.block(_block_body(node.body), twin.body)
-            if node.orelse is not None:
-                yield from self.block(_block_body(node.orelse.body), twin.orelse)
+            yield from self.block(node.body)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                yield from self.bind_targets(node.target)
+            yield from self.block(node.body)
+            yield from self.block(node.orelse)
 
     def bind_targets(self, target: ast.AST | None) -> Iterator[Statement]:
         if target is None:
@@ -483,75 +414,59 @@ class _Walker:
             if isinstance(sub, ast.Name):
                 yield SBind(sub.id, self.pos(sub), "a value computed at run time", True)
 
-    def import_from(self, node: cst.ImportFrom, twin: ast.ImportFrom) -> Iterator[Statement]:
-        module = twin.module or ""
-        if module == "__future__" and any(a.name == "annotations" for a in twin.names):
+    def import_from(self, node: ast.ImportFrom) -> Iterator[Statement]:
+        module = node.module or ""
+        if module == "__future__" and any(a.name == "annotations" for a in node.names):
             self.future_annotations = True
-        names = tuple((alias.name, alias.asname, self.pos(alias)) for alias in twin.names)
-        del node  # the twin carries the same names, with positions
-        yield SFrom(module, twin.level or 0, names, self.pos(twin))
+        names = tuple((alias.name, alias.asname, self.pos(alias)) for alias in node.names)
+        yield SFrom(module, node.level or 0, names, self.pos(node))
 
-    def assign(self, node: cst.Assign, twin: ast.Assign) -> Iterator[Statement]:
-        value = self.expr(node.value, twin.value)
+    def assign(self, node: ast.Assign) -> Iterator[Statement]:
+        value = self.expr(node.value)
         targets: list[tuple[str, Pos]] = []
-        for target in twin.targets:
+        for target in node.targets:
             if isinstance(target, ast.Name):
                 targets.append((target.id, self.pos(target)))
             else:
                 yield from self.bind_targets(target)
         if targets:
-            yield SAssign(tuple(targets), value, self.pos(twin))
+            yield SAssign(tuple(targets), value, self.pos(node))
         if any(name == "__all__" for name, _ in targets) and isinstance(value, ESeq):
             names = [e.value for e in value.elements if isinstance(e, EConst)]
             if all(isinstance(n, str) for n in names):
                 self.all_names = tuple(str(n) for n in names)
 
-    def if_(self, node: cst.If, twin: ast.If) -> Iterator[Statement]:
-        if not _is_main_guard(twin.test):  # the `__main__` block does not run on import
-            yield from self.block(_block_body(node.body), twin.body)
+    def if_(self, node: ast.If) -> Iterator[Statement]:
+        if not _is_main_guard(node.test):  # the `__main__` block does not run on import
+            yield from self.block(node.body)
         if _is_type_checking(node.test):
             return  # the `else` of a TYPE_CHECKING block is what runs; the body is what types see
-        orelse = node.orelse
-        if isinstance(orelse, cst.If) and twin.orelse and isinstance(twin.orelse[0], ast.If):
-            yield from self.if_(orelse, twin.orelse[0])
-        elif isinstance(orelse, cst.Else):
-            yield from self.block(_block_body(orelse.body), twin.orelse)
+        yield from self.block(node.orelse)  # `elif` is an `if` alone in the `else`
 
-    def function(self, node: cst.FunctionDef, twin: ast.FunctionDef | ast.AsyncFunctionDef) -> SDef:
-        line = twin.lineno
-        start = self._column(line, twin.col_offset)
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> SDef:
+        line = node.lineno
+        start = self._column(line, node.col_offset)
         text = self.lines[line - 1] if line <= len(self.lines) else ""
-        found = text.find(node.name.value, start - 1)
+        found = text.find(node.name, start - 1)
         name_column = found + 1 if found >= 0 else start
-        name_pos = (line, name_column, line, name_column + len(node.name.value))
-        decorators = tuple(
-            self.expr(d.decorator, t)
-            for d, t in zip(node.decorators, twin.decorator_list, strict=False)
-        )
-        args = twin.args
-        twins: dict[str, ast.arg] = {
-            a.arg: a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
-        }
-        params: list[Param] = []
-        p = node.params
-        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
-            twin_arg = twins.get(param.name.value)
-            if twin_arg is None:  # pragma: no cover - the parsers disagree
-                continue
-            params.append(
-                Param(
-                    param.name.value,
-                    self.pos(twin_arg),
-                    self.annotation(param.annotation, twin_arg.annotation),
-                    param.default is not None,
-                )
-            )
-        for star, twin_star in ((p.star_arg, args.vararg), (p.star_kwarg, args.kwarg)):
-            if isinstance(star, cst.Param) and twin_star is not None:
-                params.append(Param(star.name.value, self.pos(twin_star), None, True, True))
-        returns = self.annotation(node.returns, twin.returns)
+        name_pos = (line, name_column, line, name_column + len(node.name))
+        decorators = tuple(self.expr(d) for d in node.decorator_list)
+        args = node.args
+        positional = (*args.posonlyargs, *args.args)
+        # Defaults belong to the last positional parameters; keyword-only ones pair up.
+        first_default = len(positional) - len(args.defaults)
+        defaults = [i >= first_default for i in range(len(positional))]
+        defaults += [d is not None for d in args.kw_defaults]
+        params = [
+            Param(arg.arg, self.pos(arg), self.annotation(arg.annotation), has_default)
+            for arg, has_default in zip((*positional, *args.kwonlyargs), defaults, strict=True)
+        ]
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                params.append(Param(star.arg, self.pos(star), None, True, True))
+        returns = self.annotation(node.returns)
         return SDef(
-            node.name.value,
+            node.name,
             (line, start, line, name_pos[3]),
             name_pos,
             decorators,
@@ -559,11 +474,11 @@ class _Walker:
             returns,
         )
 
-    def annotation(self, node: cst.Annotation | None, twin: ast.expr | None) -> Annotation | None:
-        if node is None or twin is None:
+    def annotation(self, node: ast.expr | None) -> Annotation | None:
+        if node is None:
             return None
-        pos = self.pos(twin)
-        expr = self.expr(node.annotation, twin)
+        pos = self.pos(node)
+        expr = self.expr(node)
         if isinstance(expr, EConst) and isinstance(expr.value, str):
             # `-> "raw"` means `raw`, deferred or not (typing.get_type_hints agrees).
             return Annotation(self.string_annotation(expr.value, pos), True, pos)
@@ -571,77 +486,55 @@ class _Walker:
 
     def string_annotation(self, source: str, pos: Pos) -> Expr:
         """Parse a string annotation; every part of it is located at the string."""
-        stripped = source.strip()
         try:
-            twin = ast.parse(stripped, mode="eval").body
-            node = cst.parse_expression(stripped)
-        except (SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError):
+            node = ast.parse(source.strip(), mode="eval").body
+        except (SyntaxError, RecursionError, ValueError):
             return EOther(repr(source), pos)
-        return self.expr(node, twin, fixed=pos)
+        return self.expr(node, fixed=pos)
 
     # -- expressions -----------------------------------------------------------------
 
-    def expr(
-        self, node: cst.BaseExpression, twin: ast.expr, depth: int = 0, fixed: Pos | None = None
-    ) -> Expr:
-        pos = fixed or self.pos(twin)
+    def expr(self, node: ast.expr, depth: int = 0, fixed: Pos | None = None) -> Expr:
+        pos = fixed or self.pos(node)
         if depth > MAX_DEPTH:
             return EOther(self.text(pos), pos)
-        if isinstance(node, cst.Name):
-            if isinstance(twin, ast.Constant) and isinstance(twin.value, (bool, type(None))):
-                return EConst(twin.value, pos)
-            if isinstance(twin, ast.Name):
-                return EName(node.value, pos)
-        elif isinstance(node, cst.Attribute) and isinstance(twin, ast.Attribute):
-            return EAttr(self.expr(node.value, twin.value, depth + 1, fixed), node.attr.value, pos)
-        elif isinstance(node, cst.Call) and isinstance(twin, ast.Call):
-            return self.call(node, twin, depth, fixed)
-        elif isinstance(
-            node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
-        ) and isinstance(twin, ast.Constant):
-            value = twin.value
-            if isinstance(value, (str, int, float)):
-                return EConst(value, pos)
-        elif isinstance(node, cst.UnaryOperation) and isinstance(twin, ast.UnaryOp):
-            operand = twin.operand
+        if isinstance(node, ast.Name):
+            return EName(node.id, pos)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, _CONSTANTS):
+                return EConst(node.value, pos)
+        elif isinstance(node, ast.Attribute):
+            return EAttr(self.expr(node.value, depth + 1, fixed), node.attr, pos)
+        elif isinstance(node, ast.Call):
+            return self.call(node, depth, fixed)
+        elif isinstance(node, ast.UnaryOp):
+            operand = node.operand
             if (
-                isinstance(twin.op, ast.USub)
+                isinstance(node.op, ast.USub)
                 and isinstance(operand, ast.Constant)
                 and isinstance(operand.value, (int, float))
                 and not isinstance(operand.value, bool)
             ):
                 return EConst(-operand.value, pos)
-        elif isinstance(node, (cst.List, cst.Tuple)) and isinstance(twin, (ast.List, ast.Tuple)):
+        elif isinstance(node, (ast.List, ast.Tuple)):
             elements = tuple(
-                self.expr(e.value, t, depth + 1, fixed)
-                if isinstance(e, cst.Element)
-                else EOther(self.text(fixed or self.pos(t)), fixed or self.pos(t))
-                for e, t in zip(node.elements, twin.elts, strict=False)
+                EOther(self.text(fixed or self.pos(e)), fixed or self.pos(e))
+                if isinstance(e, ast.Starred)
+                else self.expr(e, depth + 1, fixed)
+                for e in node.elts
             )
             return ESeq(elements, pos)
         return EOther(self.text(pos), pos)
 
-    def call(self, node: cst.Call, twin: ast.Call, depth: int, fixed: Pos | None) -> Expr:
-        positional = iter(twin.args)
-        keywords = iter(twin.keywords)
-        args: list[Expr] = []
-        kwargs: list[tuple[str, Expr]] = []
-        unpacked = False
-        for arg in node.args:
-            if arg.star == "*":
-                next(positional, None)
-                unpacked = True
-            elif arg.star == "**":
-                next(keywords, None)
-                unpacked = True
-            elif arg.keyword is not None:
-                keyword = next(keywords, None)
-                if keyword is not None:
-                    value = self.expr(arg.value, keyword.value, depth + 1, fixed)
-                    kwargs.append((arg.keyword.value, value))
-            else:
-                twin_arg = next(positional, None)
-                if twin_arg is not None:
-                    args.append(self.expr(arg.value, twin_arg, depth + 1, fixed))
-        func = self.expr(node.func, twin.func, depth + 1, fixed)
-        return ECall(func, tuple(args), tuple(kwargs), fixed or self.pos(twin), unpacked)
+    def call(self, node: ast.Call, depth: int, fixed: Pos | None) -> Expr:
+        args = tuple(
+            self.expr(a, depth + 1, fixed) for a in node.args if not isinstance(a, ast.Starred)
+        )
+        kwargs = tuple(
+            (k.arg, self.expr(k.value, depth + 1, fixed)) for k in node.keywords if k.arg
+        )
+        unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        )
+        func = self.expr(node.func, depth + 1, fixed)
+        return ECall(func, args, kwargs, fixed or self.pos(node), unpacked)

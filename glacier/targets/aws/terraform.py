@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from glacier.cloud.locations import INTERMEDIATE_PREFIX, intermediate_prefix
@@ -85,23 +86,25 @@ def image_of(task: PlannedTask, options: AWSOptions) -> str:
     return str(image or options.python_image)
 
 
+#: The state an execution keeps: per task about this many bytes of status (more for a
+#: failed one, which names the task and its error), within Step Functions' 256 KB payload.
+STATUS_BYTES = 48
+PAYLOAD_LIMIT = 262_144
+
+
 def plan_problems(plan: Plan, options: AWSOptions) -> list[str]:
-    """Limits of the whole deployment: the state machine's history and definition size."""
-    events = state_machine.estimated_history_events(plan)
-    if events > state_machine.HISTORY_LIMIT:
+    """Limits of the whole deployment: the statuses an execution keeps in its state.
+
+    The definition's size and the history's length have no limit of their own: parts of
+    a large pipeline run as nested state machines.
+    """
+    del options  # every target option fits the same statuses
+    payload = 2048 + sum(STATUS_BYTES + len(task.name) for task in plan.tasks)
+    if payload > PAYLOAD_LIMIT:
         return [
-            f"pipeline `{plan.pipeline}` has {len(plan.tasks):,} tasks, about {events:,} "
-            f"Step Functions history events per execution, over AWS's limit of "
-            f"{state_machine.HISTORY_LIMIT:,}; split it into pipelines of at most "
-            f"{state_machine.HISTORY_LIMIT // state_machine.EVENTS_PER_TASK:,} tasks "
-            "(nested state machines are not generated yet)"
-        ]
-    size = definition_size(_Renderer(plan, options).definition())
-    if size > state_machine.DEFINITION_LIMIT:
-        return [
-            f"pipeline `{plan.pipeline}` needs a Step Functions definition of about {size:,} "
-            f"bytes, over AWS's limit of {state_machine.DEFINITION_LIMIT:,}; split it into "
-            "smaller pipelines (nested state machines are not generated yet)"
+            f"pipeline `{plan.pipeline}` has {len(plan.tasks):,} tasks, whose statuses (about "
+            f"{payload // 1024:,} KB) pass the 256 KB a Step Functions execution may keep in "
+            "its state; split it into pipelines of a few thousand tasks"
         ]
     return []
 
@@ -663,20 +666,23 @@ class _Renderer:
             statements.append(_secrets_statement([self.secret_arn(s) for s in secrets]))
         return {"Version": "2012-10-17", "Statement": statements}
 
-    def machine_policy(self) -> dict[str, Any]:
+    def machine_policy(self, machine: state_machine.Machine) -> dict[str, Any]:
+        """Exactly what one state machine starts: its tasks and its nested machines."""
         statements: list[dict[str, Any]] = []
-        if self.lambda_tasks:
+        lambda_tasks = [t for t in machine.tasks if runs_on_lambda(t, self.options)]
+        ecs_tasks = [t for t in machine.tasks if not runs_on_lambda(t, self.options)]
+        if lambda_tasks:
             statements.append(
                 {
                     "Sid": "InvokeItsFunctions",
                     "Effect": "Allow",
                     "Action": "lambda:InvokeFunction",
                     "Resource": [
-                        f"${{aws_lambda_function.{self.keys[t.id]}.arn}}" for t in self.lambda_tasks
+                        f"${{aws_lambda_function.{self.keys[t.id]}.arn}}" for t in lambda_tasks
                     ],
                 }
             )
-        if self.ecs_tasks:
+        if ecs_tasks:
             statements.extend(
                 [
                     {
@@ -684,8 +690,7 @@ class _Renderer:
                         "Effect": "Allow",
                         "Action": "ecs:RunTask",
                         "Resource": [
-                            f"${{aws_ecs_task_definition.{self.keys[t.id]}.arn}}"
-                            for t in self.ecs_tasks
+                            f"${{aws_ecs_task_definition.{self.keys[t.id]}.arn}}" for t in ecs_tasks
                         ],
                     },
                     {
@@ -701,7 +706,7 @@ class _Renderer:
                         "Action": "iam:PassRole",
                         "Resource": [
                             f"${{aws_iam_role.{self.keys[t.id]}{suffix}.arn}}"
-                            for t in self.ecs_tasks
+                            for t in ecs_tasks
                             for suffix in ("", "_execution")
                         ],
                         "Condition": {
@@ -714,6 +719,36 @@ class _Renderer:
                         "Action": ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
                         "Resource": f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/"
                         "StepFunctionsGetEventsForECSTaskRule",
+                    },
+                ]
+            )
+        if machine.nested:
+            names = [self.machine_name(n) for n in machine.nested]
+            statements.extend(
+                [
+                    {
+                        "Sid": "StartItsNestedMachines",
+                        "Effect": "Allow",
+                        "Action": "states:StartExecution",
+                        "Resource": [
+                            f"${{aws_sfn_state_machine.part_{n}.arn}}" for n in machine.nested
+                        ],
+                    },
+                    {
+                        "Sid": "WatchAndStopTheirExecutions",
+                        "Effect": "Allow",
+                        "Action": ["states:DescribeExecution", "states:StopExecution"],
+                        "Resource": [
+                            f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{name}:*"
+                            for name in names
+                        ],
+                    },
+                    {
+                        "Sid": "ManagedRuleForStartExecutionSync",
+                        "Effect": "Allow",
+                        "Action": ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+                        "Resource": f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/"
+                        "StepFunctionsGetEventsForStepFunctionsExecutionRule",
                     },
                 ]
             )
@@ -795,53 +830,81 @@ class _Renderer:
             }
         return shared
 
-    def definition(self) -> dict[str, Any]:
-        return state_machine.definition(self.plan, self.invocation, self.shared_parameters())
+    def nested_invocation(self, number: int) -> state_machine.TaskInvocation:
+        return state_machine.TaskInvocation(
+            resource=f"arn:{PARTITION}:states:::states:startExecution.sync:2",
+            parameters={"StateMachineArn": f"${{aws_sfn_state_machine.part_{number}.arn}}"},
+            is_lambda=False,
+        )
+
+    @cached_property
+    def machines(self) -> list[state_machine.Machine]:
+        return state_machine.machines(
+            self.plan,
+            self.invocation,
+            self.shared_parameters(),
+            definition_size,
+            self.nested_invocation,
+        )
+
+    def machine_name(self, number: int) -> str:
+        if number == 0:
+            return shorten(self.base, STATE_MACHINE_NAME_LIMIT)
+        return shorten(f"{self.base}-part-{number}", STATE_MACHINE_NAME_LIMIT)
 
     def state_machine(self) -> dict[str, Any]:
-        name = shorten(self.base, STATE_MACHINE_NAME_LIMIT)
+        log_group = f"/aws/vendedlogs/states/{self.machine_name(0)}"
+        locals_: dict[str, Any] = {}
+        roles: dict[str, Any] = {}
+        policies: dict[str, Any] = {}
+        machines: dict[str, Any] = {}
+        for machine in self.machines:
+            number = machine.number
+            key = "pipeline" if number == 0 else f"part_{number}"
+            role = "state_machine" if number == 0 else f"state_machine_part_{number}"
+            suffix = "" if number == 0 else f"_part_{number}"
+            locals_[f"state_machine_definition{suffix}"] = machine.definition
+            locals_[f"policy_state_machine{suffix}"] = self.machine_policy(machine)
+            what = "Runs" if number == 0 else f"Runs part {number} of"
+            roles[role] = {
+                "name": shorten(
+                    f"{self.base}-states" + (f"-{number}" if number else ""),
+                    IAM_ROLE_NAME_LIMIT,
+                ),
+                "description": f"{what} Glacier pipeline {self.plan.pipeline}",
+                "assume_role_policy": _assume("states.amazonaws.com"),
+            }
+            policies[role] = {
+                "name": "glacier-state-machine",
+                "role": f"${{aws_iam_role.{role}.id}}",
+                "policy": f"${{jsonencode(local.policy_state_machine{suffix})}}",
+            }
+            machines[key] = {
+                "name": self.machine_name(number),
+                "type": "STANDARD",
+                "role_arn": f"${{aws_iam_role.{role}.arn}}",
+                "definition": f"${{jsonencode(local.state_machine_definition{suffix})}}",
+                "logging_configuration": {
+                    "level": "ERROR",
+                    "include_execution_data": False,
+                    "log_destination": "${aws_cloudwatch_log_group.state_machine.arn}:*",
+                },
+                "tracing_configuration": {"enabled": False},
+                "depends_on": [f"aws_iam_role_policy.{role}"],
+            }
         return {
-            "locals": {
-                "state_machine_definition": self.definition(),
-                "policy_state_machine": self.machine_policy(),
-            },
+            "locals": locals_,
             "resource": {
                 "aws_cloudwatch_log_group": {
                     "state_machine": {
-                        "name": f"/aws/vendedlogs/states/{name}",
+                        "name": log_group,
                         "retention_in_days": "${var.log_retention_days}",
                         "kms_key_id": KEY_ARN,
                     }
                 },
-                "aws_iam_role": {
-                    "state_machine": {
-                        "name": shorten(f"{self.base}-states", IAM_ROLE_NAME_LIMIT),
-                        "description": f"Runs Glacier pipeline {self.plan.pipeline}",
-                        "assume_role_policy": _assume("states.amazonaws.com"),
-                    }
-                },
-                "aws_iam_role_policy": {
-                    "state_machine": {
-                        "name": "glacier-state-machine",
-                        "role": "${aws_iam_role.state_machine.id}",
-                        "policy": "${jsonencode(local.policy_state_machine)}",
-                    }
-                },
-                "aws_sfn_state_machine": {
-                    "pipeline": {
-                        "name": name,
-                        "type": "STANDARD",
-                        "role_arn": "${aws_iam_role.state_machine.arn}",
-                        "definition": "${jsonencode(local.state_machine_definition)}",
-                        "logging_configuration": {
-                            "level": "ERROR",
-                            "include_execution_data": False,
-                            "log_destination": "${aws_cloudwatch_log_group.state_machine.arn}:*",
-                        },
-                        "tracing_configuration": {"enabled": False},
-                        "depends_on": ["aws_iam_role_policy.state_machine"],
-                    }
-                },
+                "aws_iam_role": roles,
+                "aws_iam_role_policy": policies,
+                "aws_sfn_state_machine": machines,
             },
         }
 
