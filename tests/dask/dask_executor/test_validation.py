@@ -29,7 +29,9 @@ def people_pipeline(lake: Path, validate: str | None) -> Pipeline:
     folder = lake / "people"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "part-0.csv").write_text("name,age\nada,36\nbob,x\n")
-    people = Dataset("people", storage=LocalPath(str(folder)), schema=Person, validate=validate)
+    people = Dataset(
+        "people", storage=LocalPath(str(folder)), schema=list[Person], validate=validate
+    )
     people_count = Dataset("people_count")
     first_name = Dataset("first_name")
 
@@ -93,7 +95,7 @@ def test_external_inputs_are_checked_as_local_runs_check_them(
     local = observed(pipeline, LocalExecutor(workers=2), tmp_path)
     on_dask = observed(pipeline, DaskExecutor(client=dask_client), tmp_path)
     assert on_dask == local
-    mismatch = "dataset `people` does not match its schema Person: row 1, field `age`"
+    mismatch = "dataset `people` does not match its schema list[Person]: row 1, field `age`"
     if fails:
         assert set(on_dask["statuses"].values()) == {"failed"}
         assert all(
