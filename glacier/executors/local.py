@@ -100,9 +100,7 @@ def run_in_order(session: Session, call: TaskCall) -> None:
     """
     plans = session.plans
     finished = session.finished
-    context = session.context
     started = session.task_started if session.wants(TaskStarted) else None
-    inputs_for = session.inputs_for
     complete = session.complete
     for position in session.order:
         if finished[position]:
@@ -110,21 +108,26 @@ def run_in_order(session: Session, call: TaskCall) -> None:
         plan = plans[position]
         if started is not None:
             started(plan)
-        try:
-            kwargs, keys = inputs_for(plan)
-            outcome = execute_task(
-                plan,
-                kwargs,
-                keys,
-                context,
-                call=call,
-                on_retry=_Retries(session, plan) if plan.retries else None,
-            )
-        except KeyboardInterrupt:
-            raise
-        except Exception as error:  # noqa: BLE001 - reading an input or the cache failed: the task fails
-            outcome = Outcome("failed", attempts=1, error=error)
-        complete(plan, outcome)
+        complete(plan, _attempt(session, plan, call))
+
+
+def _attempt(session: Session, plan: TaskPlan, call: TaskCall) -> Outcome:
+    """Read the task's inputs and run it (with its retries); reading an input or the cache
+    failing fails the task. A ``KeyboardInterrupt`` propagates."""
+    try:
+        kwargs, keys = session.inputs_for(plan)
+        return execute_task(
+            plan,
+            kwargs,
+            keys,
+            session.context,
+            call=call,
+            on_retry=_Retries(session, plan) if plan.retries else None,
+        )
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # noqa: BLE001 - reading an input or the cache failed: the task fails
+        return Outcome("failed", attempts=1, error=error)
 
 
 #: How long nothing may finish before an idle thread takes a ready task (seconds); an idle
@@ -184,7 +187,6 @@ class _Scheduler:
         """
         session = self.session
         plans = session.plans
-        context = session.context
         condition = self.condition
         ready = self.ready
         call = self.call
@@ -233,20 +235,7 @@ class _Scheduler:
                 ):
                     self.start_helper()
             session.task_started(plan)
-            try:
-                kwargs, keys = session.inputs_for(plan)
-                outcome = execute_task(
-                    plan,
-                    kwargs,
-                    keys,
-                    context,
-                    call=call,
-                    on_retry=_Retries(session, plan) if plan.retries else None,
-                )
-            except KeyboardInterrupt:
-                raise
-            except Exception as error:  # noqa: BLE001 - reading an input or the cache failed: the task fails
-                outcome = Outcome("failed", attempts=1, error=error)
+            outcome = _attempt(session, plan, call)
 
     def pick(self, plans: list[TaskPlan]) -> TaskPlan | None:
         """The first ready task (in execution order) that fits in the free slots."""
