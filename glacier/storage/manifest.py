@@ -15,7 +15,8 @@ class Manifest:
     """One committed version of a dataset.
 
     ``files`` maps each data file (relative to the version folder) to its size in bytes;
-    ``content_hash`` is ``sha256:`` over the files in order, ``size`` their total.
+    ``content_hash`` is ``blake3:<hex>`` over the files in order (``sha256:`` in versions
+    written by earlier builds, still verified), ``size`` their total.
     """
 
     version: str

@@ -172,6 +172,31 @@ def test_unsigned_pickle_is_never_unpickled(tmp_path: Path) -> None:
         read_dataset(dataset)
 
 
+def test_content_hash_is_blake3_and_older_sha256_versions_still_verify(tmp_path: Path) -> None:
+    import hashlib
+
+    from blake3 import blake3
+
+    dataset = Dataset("d", LocalPath(str(tmp_path)))
+    manifest = write_dataset(dataset, {"a": 1}, run_id="r")
+    data = (tmp_path / manifest.version / "data.json").read_bytes()
+    assert manifest.content_hash == "blake3:" + blake3(data).hexdigest()
+
+    # A version whose manifest names SHA-256 (written by an earlier build) verifies by it.
+    pointer = json.loads((tmp_path / POINTER).read_text())
+    pointer["manifest"]["content_hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    assert read_dataset(dataset) == {"a": 1}
+    pointer["manifest"]["content_hash"] = "sha256:" + hashlib.sha256(b"other").hexdigest()
+    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    with pytest.raises(StorageError, match="content hash differs"):
+        read_dataset(dataset)
+    pointer["manifest"]["content_hash"] = "md5:0123"
+    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    with pytest.raises(StorageError, match=r"unknown kind .*known: blake3, sha256"):
+        read_dataset(dataset)
+
+
 def test_versions_are_write_once_and_the_pointer_moves(tmp_path: Path) -> None:
     dataset = Dataset("d", LocalPath(str(tmp_path)))
     first = write_dataset(dataset, [1], run_id="r1", task_id="t", cache_key="k1")
