@@ -21,10 +21,8 @@ import hashlib
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
-
-from blake3 import blake3
 
 from glacier.storage.codecs import (
     Blob,
@@ -193,12 +191,21 @@ def _would_work(value: Any, exclude: str | None = None) -> str:
 #: The content hash of new versions. BLAKE3 is a cryptographic hash more than twice as fast
 #: as SHA-256 (even with SHA instructions), and verifying every read pays for it.
 HASH_ALGORITHM = "blake3"
-_HASHERS: dict[str, Callable[[], Any]] = {"blake3": blake3, "sha256": hashlib.sha256}
+_HASHERS = ("blake3", "sha256")
+
+
+def _new_digest(algorithm: str) -> Any:
+    if algorithm == "blake3":
+        # Imported on first use: `import glacier` stays light (the mypy plugin imports it).
+        from blake3 import blake3
+
+        return blake3()
+    return hashlib.sha256()
 
 
 def _hash(files: Mapping[str, Blob], algorithm: str = HASH_ALGORITHM) -> str:
     """``<algorithm>:<hex digest>`` over the files' bytes in order."""
-    digest = _HASHERS[algorithm]()
+    digest = _new_digest(algorithm)
     for data in files.values():
         digest.update(data)
     return f"{algorithm}:{digest.hexdigest()}"
