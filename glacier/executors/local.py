@@ -1,12 +1,11 @@
 """`LocalExecutor`: this machine, threads by default, processes on request.
 
 Scheduling is a ready queue over the graph core: a task is ready as soon as its inputs
-exist. The calling thread works too: a thread that finishes a task takes the next ready
-one at once, and an idle thread takes one only when no task has finished for a
-millisecond (the running tasks are long ones), so a run of tiny tasks stays on one thread
-and pays no hand-off between threads that share the GIL, while long tasks run side by
-side (an idle thread that keeps seeing tiny tasks finish looks less often, so a long
-task after many tiny ones may wait up to 20 ms for help). Ready tasks start in the
+exist. A run starts on the calling thread alone, with no lock per task; only when a task
+has run for a millisecond while others are ready do helper threads start (a watcher
+that keeps seeing tiny tasks finish looks less often, so a long task after many tiny
+ones may wait up to 20 ms for help). So a run of tiny tasks pays no hand-off between
+threads that share the GIL, and long tasks run side by side. Ready tasks start in the
 pipeline's execution order (lowest list position first), so ``workers=1`` runs exactly
 ``get_execution_order()``: it runs on the calling thread alone, in that order, with no
 ready queue or lock at all.
@@ -130,19 +129,31 @@ def _attempt(session: Session, plan: TaskPlan, call: TaskCall) -> Outcome:
         return Outcome("failed", attempts=1, error=error)
 
 
-#: How long nothing may finish before an idle thread takes a ready task (seconds); an idle
-#: thread that keeps seeing tasks finish looks less and less often, up to `_MAX_PATIENCE`.
+#: How long a task must run before another thread helps, and how long nothing may finish
+#: before an idle helper takes a ready task (seconds); a thread that keeps seeing tasks
+#: finish looks less and less often, up to `_MAX_PATIENCE`.
 _STALL = 0.001
 _MAX_PATIENCE = 0.02
 
 
 class _Scheduler:
-    """The ready queue, free slots and worker threads of one run."""
+    """The ready queue, free slots and threads of one run.
+
+    A run starts *inline*: the calling thread runs ready tasks one after another with no
+    lock taken on its behalf but `boundary`, which it holds except while a task runs. A
+    watcher thread sleeps beside it; when the same task has been running for `_STALL` and
+    other tasks are ready, the watcher takes `boundary` (so the calling thread cannot
+    touch the queue), turns the run *threaded* and starts helpers. From then on every
+    thread shares the queue under `condition`. Tiny tasks therefore never pay for a lock
+    or a hand-off between threads that share the GIL, and long ones run side by side.
+    """
 
     def __init__(self, session: Session, slots: int, call: TaskCall) -> None:
         self.session = session
         self.call = call
+        self.slots = slots
         self.condition = threading.Condition(threading.Lock())
+        self.boundary = threading.Lock()
         self.ready: list[int] = []
         self.free = slots
         self.running = 0
@@ -152,13 +163,24 @@ class _Scheduler:
         self.max_helpers = slots - 1
         self.done = False
         self.stopping = False
+        # Inline phase: the task on the calling thread, and how many it started so far.
+        self.threaded = False
+        self.inline_over = False
+        self.current: TaskPlan | None = None
+        self.inline_started = 0
+        self.watcher_stop = threading.Event()
 
     def run(self) -> None:
         session = self.session
         for position in session.ready_at_start():
             heapq.heappush(self.ready, position)
+        watcher = threading.Thread(target=self.watch, name="glacier-watcher", daemon=True)
         try:
-            self.work()
+            self.boundary.acquire()
+            watcher.start()
+            handover = self.run_inline()
+            if handover is not None:
+                self.work(True, *handover)
         except KeyboardInterrupt:
             with self.condition:
                 self.stopping = True
@@ -166,9 +188,79 @@ class _Scheduler:
             self.wait_for_helpers()
             raise
         finally:
+            self.watcher_stop.set()
             with self.condition:
                 self.done = True
                 self.condition.notify_all()
+
+    def run_inline(self) -> tuple[TaskPlan, Outcome] | None:
+        """Run ready tasks on the calling thread until the run ends (``None``) or the
+        watcher made it threaded: then the task that just ended, for `work` to complete.
+
+        Called holding `boundary`; returns without it.
+        """
+        session = self.session
+        plans = session.plans
+        ready = self.ready
+        boundary = self.boundary
+        call = self.call
+        complete = session.complete
+        started = session.task_started if session.wants(TaskStarted) else None
+        heappop, heappush = heapq.heappop, heapq.heappush
+        while ready:
+            plan = plans[heappop(ready)]
+            if started is not None:
+                started(plan)
+            self.current = plan
+            self.inline_started += 1
+            boundary.release()
+            try:
+                outcome = _attempt(session, plan, call)
+            finally:
+                boundary.acquire()
+            if self.threaded:
+                boundary.release()
+                return plan, outcome
+            for position in complete(plan, outcome):
+                heappush(ready, position)
+        self.inline_over = True
+        boundary.release()
+        return None
+
+    def watch(self) -> None:
+        """Make the run threaded when a task on the calling thread proves long."""
+        patience = _STALL
+        stop = self.watcher_stop
+        while True:
+            seen = self.inline_started
+            if stop.wait(patience):
+                return
+            if self.inline_started != seen or not self.ready:
+                # Tasks keep finishing (they are tiny), or nothing could run beside this
+                # one: look less often, up to `_MAX_PATIENCE`.
+                patience = min(patience * 2, _MAX_PATIENCE)
+                continue
+            patience = _STALL
+            if not self.boundary.acquire(blocking=False):
+                continue  # between two tasks: the next look decides
+            try:
+                if self.inline_over:
+                    return
+                current = self.current
+                if self.inline_started == seen and self.ready and current is not None:
+                    self.go_threaded(current)
+                    return
+            finally:
+                self.boundary.release()
+
+    def go_threaded(self, current: TaskPlan) -> None:
+        """Hand the queue to shared scheduling; ``current`` still runs on the calling thread."""
+        with self.condition:
+            self.threaded = True
+            self.running = 1
+            self.free = self.slots - current.slots
+            for _ in range(min(self.max_helpers, len(self.ready))):
+                self.start_helper()
 
     def wait_for_helpers(self) -> None:
         """Let running tasks finish (a second Ctrl-C stops waiting)."""
@@ -176,23 +268,29 @@ class _Scheduler:
             while thread.is_alive():
                 thread.join(0.1)
 
-    def work(self, eager: bool = True) -> None:
-        """Run ready tasks until the run ends.
+    def work(
+        self,
+        eager: bool = True,
+        plan: TaskPlan | None = None,
+        outcome: Outcome | None = None,
+    ) -> None:
+        """Run ready tasks until the run ends (threaded: every thread shares the queue).
 
         The calling thread (``eager``) takes the next ready task as soon as it finished
-        one, and so does a helper whose task was long. A waiting thread takes one only
+        one, and so does a helper whose task was long. A waiting helper takes one only
         when nothing finished for a while (`_STALL`): the running tasks are long, so
         another thread helps; tiny tasks stay on one thread, which is faster than handing
-        them between threads that share the GIL.
+        them between threads that share the GIL. ``plan`` and ``outcome``: a task that
+        ended before this thread joined.
         """
         session = self.session
         plans = session.plans
         condition = self.condition
         ready = self.ready
         call = self.call
-        plan: TaskPlan | None = None
-        outcome: Outcome | None = None
-        may_take = eager
+        started = session.task_started if session.wants(TaskStarted) else None
+        # A helper starts because the running tasks are long: it takes a task at once.
+        may_take = True
         patience = _STALL
         while True:
             with condition:
@@ -234,7 +332,8 @@ class _Scheduler:
                     and len(self.helpers) < self.max_helpers
                 ):
                     self.start_helper()
-            session.task_started(plan)
+            if started is not None:
+                started(plan)
             outcome = _attempt(session, plan, call)
 
     def pick(self, plans: list[TaskPlan]) -> TaskPlan | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -13,8 +14,11 @@ from glacier import Dataset, LocalExecutor, Pipeline, PipelineRunError, task
 from glacier.run import RunEvent, TaskFailed, TaskRetried, TaskSkipped, add_listener
 
 
-def make_dag(reads: list[list[int]], failing: set[int], log: list[int]) -> Pipeline:
-    """Task i reads the outputs of ``reads[i]`` (earlier tasks) and returns their sum + 1."""
+def make_dag(
+    reads: list[list[int]], failing: set[int], log: list[int], slow: frozenset[int] = frozenset()
+) -> Pipeline:
+    """Task i reads the outputs of ``reads[i]`` (earlier tasks) and returns their sum + 1;
+    tasks in ``slow`` first sleep long enough for the local executor to add threads."""
     datasets = [Dataset(f"d{i}") for i in range(len(reads))]
     tasks = []
     lock = threading.Lock()
@@ -23,10 +27,11 @@ def make_dag(reads: list[list[int]], failing: set[int], log: list[int]) -> Pipel
         body = (
             f"def t{i}({params}):\n"
             f"    with lock:\n        log.append({i})\n"
+            + ("    time.sleep(0.004)\n" if i in slow else "")
             + (f"    raise ValueError('task {i} fails')\n" if i in failing else "")
             + f"    return 1 + sum([{params}])\n"
         )
-        namespace: dict[str, Any] = {"log": log, "lock": lock}
+        namespace: dict[str, Any] = {"log": log, "lock": lock, "time": time}
         exec(body, namespace)  # the test's own generated code
         function = namespace[f"t{i}"]
         function.__annotations__ = {f"x{j}": datasets[j] for j in sources}
@@ -45,23 +50,25 @@ def descendants(reads: list[list[int]], roots: set[int]) -> set[int]:
 
 
 @st.composite
-def dags(draw: st.DrawFn) -> tuple[list[list[int]], set[int]]:
+def dags(draw: st.DrawFn) -> tuple[list[list[int]], set[int], frozenset[int]]:
     size = draw(st.integers(min_value=1, max_value=25))
     reads = [
         sorted(draw(st.sets(st.integers(0, i - 1), max_size=3))) if i else [] for i in range(size)
     ]
     failing = draw(st.sets(st.integers(0, size - 1), max_size=4))
-    return reads, failing
+    # Slow tasks make a run go from the calling thread alone to several threads midway.
+    slow = draw(st.frozensets(st.integers(0, size - 1), max_size=5))
+    return reads, failing, slow
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dags(), st.sampled_from([1, 2, 4]))
 def test_exactly_the_dependents_of_failures_are_skipped(
-    dag: tuple[list[list[int]], set[int]], workers: int
+    dag: tuple[list[list[int]], set[int], frozenset[int]], workers: int
 ) -> None:
-    reads, failing = dag
+    reads, failing, slow = dag
     log: list[int] = []
-    pipeline = make_dag(reads, failing, log)
+    pipeline = make_dag(reads, failing, log, slow)
     result = pipeline.run(
         executor=LocalExecutor(workers=workers), raise_on_error=False, progress=False, keep="all"
     )
