@@ -229,8 +229,6 @@ def _plain_returns(walker: _Walker, twins: list[ast.stmt]) -> Iterator[SReturn]:
     """The ``return`` statements of module-level functions whose value's kind the syntax
     shows (a display, a comprehension, a literal, nothing); nested functions are skipped.
     Read from the full tree on every extraction (the memo holds headers only)."""
-    from glacier.checks.return_contradicts_schema import returned_kind
-
     for twin in twins:
         if not isinstance(twin, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -249,6 +247,32 @@ def _plain_returns(walker: _Walker, twins: list[ast.stmt]) -> Iterator[SReturn]:
             pending.extend(ast.iter_child_nodes(node))
         else:
             yield from found
+
+
+def returned_kind(value: ast.expr | None) -> str | None:
+    """The kind of a returned expression when its syntax shows it, else ``None``."""
+    if value is None:
+        return "None"
+    if isinstance(value, (ast.List, ast.ListComp)):
+        return "list"
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return "dict"
+    if isinstance(value, (ast.Set, ast.SetComp)):
+        return "set"
+    if isinstance(value, ast.Tuple):
+        return "tuple"
+    if isinstance(value, ast.JoinedStr):
+        return "str"
+    if isinstance(value, ast.Constant):
+        constant = value.value
+        if constant is None:
+            return "None"
+        if isinstance(constant, bool):
+            return "bool"
+        for kind in (str, bytes, int, float):
+            if isinstance(constant, kind):
+                return kind.__name__
+    return None
 
 
 def _return_position(statement: SReturn) -> Pos:

@@ -74,7 +74,7 @@ import ast
 
 from glacier.rules import RETURN_CONTRADICTS_SCHEMA as RULE
 
-__all__ = ["RULE", "contradiction", "returned_kind", "schema_shape"]
+__all__ = ["RULE", "contradiction", "schema_shape"]
 
 #: How a message names each kind of returned value.
 _FOUND = {
@@ -111,32 +111,6 @@ _GENERICS = {
     "tuple": "tuple",
     "Tuple": "tuple",
 }
-
-
-def returned_kind(value: ast.expr | None) -> str | None:
-    """The kind of a returned expression when its syntax shows it, else ``None``."""
-    if value is None:
-        return "None"
-    if isinstance(value, (ast.List, ast.ListComp)):
-        return "list"
-    if isinstance(value, (ast.Dict, ast.DictComp)):
-        return "dict"
-    if isinstance(value, (ast.Set, ast.SetComp)):
-        return "set"
-    if isinstance(value, ast.Tuple):
-        return "tuple"
-    if isinstance(value, ast.JoinedStr):
-        return "str"
-    if isinstance(value, ast.Constant):
-        constant = value.value
-        if constant is None:
-            return "None"
-        if isinstance(constant, bool):
-            return "bool"
-        for kind in (str, bytes, int, float):
-            if isinstance(constant, kind):
-                return kind.__name__
-    return None
 
 
 def schema_shape(schema: str, local_classes: set[str]) -> str | None:
