@@ -33,10 +33,13 @@ from glacier.run.events import (
     TaskSucceeded,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Task rows are written in batches, one row of JSON per batch (`task_batches`): inserting
 # one SQLite row per task cost more than running a tiny task. The view `task_runs` shows
 # them one per task for SQL readers; the `tasks` table holds the runs recorded before.
+# A batch's `times` says how its rows write times: "us,ns" (integer microseconds since
+# the epoch, integer nanoseconds of duration: printing a float costs more than a tiny
+# task's bookkeeping) or NULL (float seconds, batches written before).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -72,6 +75,7 @@ CREATE TABLE IF NOT EXISTS task_batches (
     run_id TEXT NOT NULL,
     batch INTEGER NOT NULL,
     rows TEXT NOT NULL,
+    times TEXT,
     PRIMARY KEY (run_id, batch)
 );
 """
@@ -90,14 +94,25 @@ _TASK_COLUMNS = (
     "cache_key",
     "log",
 )
+#: How the rows of new batches write times (see `task_batches.times`).
+_TIMES = "us,ns"
+_SCALED = {"started": 1e6, "duration": 1e9}
+
+
+def _view_column(index: int, column: str) -> str:
+    value = f"json_extract(j.value, '$[{index}]')"
+    scale = _SCALED.get(column)
+    if scale is not None:
+        value = f"CASE WHEN b.times = '{_TIMES}' THEN {value} / {scale!r} ELSE {value} END"
+    return f"{value} AS {column}"
+
+
 _VIEW = (
     "CREATE VIEW IF NOT EXISTS task_runs AS SELECT b.run_id AS run_id, "
-    + ", ".join(
-        f"json_extract(j.value, '$[{index}]') AS {column}"
-        for index, column in enumerate(_TASK_COLUMNS)
-    )
+    + ", ".join(_view_column(index, column) for index, column in enumerate(_TASK_COLUMNS))
     + " FROM task_batches AS b, json_each(b.rows) AS j"
 )
+
 #: The writer thread writes what is queued this often, or as soon as this many rows wait,
 #: so the rows of a long run are written while it runs, not all at its end.
 _FLUSH_EVERY = 0.1
@@ -164,56 +179,86 @@ class RunRecorder:
                 self._wake.set()
 
     def _rows(self, events: list[RunEvent]) -> list[tuple[Any, ...]]:
+        """One row per task event, in `_TASK_COLUMNS` order, times as `_TIMES` says."""
         rows: list[tuple[Any, ...]] = []
-        positions = self._positions
+        append = rows.append
+        position = self._positions.get
         for event in events:
             e: Any = event
             kind = type(event)
-            values: tuple[Any, ...]
             if kind is TaskSucceeded:
-                values = (
-                    "succeeded",
-                    e.started,
-                    e.duration,
-                    e.attempts,
-                    None,
-                    None,
-                    e.output_uri,
-                    None,
-                    e.log,
+                log = e.log
+                append(
+                    (
+                        position(e.task_id, -1),
+                        e.task_id,
+                        e.task,
+                        "succeeded",
+                        None if e.started is None else round(e.started * 1e6),
+                        round(e.duration * 1e9),
+                        e.attempts,
+                        None,
+                        None,
+                        e.output_uri,
+                        None,
+                        "\n".join(log) if log else None,
+                    )
                 )
             elif kind is TaskFailed:
-                error = f"{type(e.error).__name__}: {e.error}"
-                values = (
-                    "failed",
-                    e.started,
-                    e.duration,
-                    e.attempts,
-                    error,
-                    e.traceback,
-                    None,
-                    None,
-                    e.log,
+                log = e.log
+                append(
+                    (
+                        position(e.task_id, -1),
+                        e.task_id,
+                        e.task,
+                        "failed",
+                        None if e.started is None else round(e.started * 1e6),
+                        round(e.duration * 1e9),
+                        e.attempts,
+                        f"{type(e.error).__name__}: {e.error}",
+                        e.traceback,
+                        None,
+                        None,
+                        "\n".join(log) if log else None,
+                    )
                 )
             elif kind is TaskCached:
-                values = ("cached", e.time, 0.0, 0, None, None, e.output_uri, e.cache_key, ())
+                append(
+                    (
+                        position(e.task_id, -1),
+                        e.task_id,
+                        e.task,
+                        "cached",
+                        round(e.time * 1e6),
+                        0,
+                        0,
+                        None,
+                        None,
+                        e.output_uri,
+                        e.cache_key,
+                        None,
+                    )
+                )
             elif kind is TaskSkipped:
                 why = (
                     f"skipped: `{e.because_of}` failed" if e.because_of else "skipped: interrupted"
                 )
-                values = ("skipped", None, 0.0, 0, why, None, None, None, ())
-            else:
-                continue
-            log = values[8]
-            rows.append(
-                (
-                    positions.get(e.task_id, -1),
-                    e.task_id,
-                    e.task,
-                    *values[:8],
-                    "\n".join(log) if log else None,
+                append(
+                    (
+                        position(e.task_id, -1),
+                        e.task_id,
+                        e.task,
+                        "skipped",
+                        None,
+                        0,
+                        0,
+                        why,
+                        None,
+                        None,
+                        None,
+                        None,
+                    )
                 )
-            )
         return rows
 
     def _run_started(self, event: RunStarted) -> None:
@@ -271,8 +316,9 @@ class RunRecorder:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 connection.execute(
-                    "INSERT OR REPLACE INTO task_batches VALUES (?, ?, ?)",
-                    (self.run_id, self._batches, rows),
+                    "INSERT OR REPLACE INTO task_batches (run_id, batch, rows, times)"
+                    " VALUES (?, ?, ?, ?)",
+                    (self.run_id, self._batches, rows, _TIMES),
                 )
                 connection.execute("COMMIT")
             except BaseException:
@@ -336,7 +382,18 @@ def _shared_connection(path: str) -> tuple[sqlite3.Connection, threading.Lock]:
 
 def _create_schema(connection: sqlite3.Connection) -> None:
     connection.executescript(_SCHEMA)
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(task_batches)")}
+    if "times" not in columns:  # a database from before integer times
+        try:
+            connection.execute("ALTER TABLE task_batches ADD COLUMN times TEXT")
+        except sqlite3.OperationalError:
+            pass  # another process added it first
+    found = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'task_runs'"
+    ).fetchone()
     try:
+        if found is not None and found[0] != _VIEW.replace(" IF NOT EXISTS", ""):
+            connection.execute("DROP VIEW IF EXISTS task_runs")
         connection.execute(_VIEW)
     except sqlite3.Error:
         pass  # an SQLite without JSON functions: `glacier runs` reads the batches itself
@@ -427,10 +484,15 @@ def show_run(project_root: str, run_id: str) -> tuple[RunRecord, list[TaskRecord
             (run.run_id,),
         ):
             found[row[1]] = tuple(row)
-        for (batch,) in connection.execute(
-            "SELECT rows FROM task_batches WHERE run_id = ? ORDER BY batch", (run.run_id,)
+        for batch, times in connection.execute(
+            "SELECT rows, times FROM task_batches WHERE run_id = ? ORDER BY batch",
+            (run.run_id,),
         ):
             for row in json.loads(batch):
+                if times == _TIMES:
+                    started, duration = row[4], row[5]
+                    row[4] = None if started is None else started / 1e6
+                    row[5] = None if duration is None else duration / 1e9
                 found[row[1]] = tuple(row)  # a later row of a task replaces an earlier one
         tasks = [TaskRecord(*row[1:]) for row in sorted(found.values(), key=lambda r: r[0])]
     return run, tasks

@@ -83,3 +83,42 @@ def test_runs_recorded_before_batches_are_still_shown(tmp_path: Path) -> None:
         0.5,
         1,
     )
+
+
+def test_a_database_with_float_time_batches_is_migrated_and_still_read(tmp_path: Path) -> None:
+    # The layout before integer times: no `times` column, a view without the scaling.
+    (tmp_path / ".glacier").mkdir()
+    with sqlite3.connect(database_path(str(tmp_path))) as connection:
+        connection.executescript(
+            "CREATE TABLE runs (run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT"
+            " NOT NULL, started REAL NOT NULL, finished REAL, duration REAL, executor TEXT,"
+            " params TEXT, counts TEXT, host TEXT, pid INTEGER);"
+            "CREATE TABLE task_batches (run_id TEXT NOT NULL, batch INTEGER NOT NULL,"
+            " rows TEXT NOT NULL, PRIMARY KEY (run_id, batch));"
+            "CREATE VIEW task_runs AS SELECT b.run_id AS run_id,"
+            " json_extract(j.value, '$[5]') AS duration"
+            " FROM task_batches AS b, json_each(b.rows) AS j;"
+            "INSERT INTO runs (run_id, pipeline, status, started)"
+            " VALUES ('20200101T000000Z-000000', 'old', 'succeeded', 1.0);"
+            "INSERT INTO task_batches VALUES ('20200101T000000Z-000000', 1, '[[0, \"flow.one\","
+            ' "one", "succeeded", 1577836800.25, 0.5, 1, null, null, null, null, null]]\');'
+        )
+    out = Dataset("out")
+
+    @task
+    def one() -> out:
+        return 1
+
+    result = run_pipeline(Pipeline([one]), progress=False, project_root=str(tmp_path))
+    old = show_run(str(tmp_path), "20200101T000000Z-000000")
+    new = show_run(str(tmp_path), result.run_id)
+    assert old is not None and new is not None
+    assert (old[1][0].started, old[1][0].duration) == (1577836800.25, 0.5)
+    (task_record,) = new[1]
+    assert task_record.started is not None and task_record.duration is not None
+    assert abs(task_record.started - result.tasks["one"].started) < 1e-5  # type: ignore[operator]
+    assert abs(task_record.duration - result.tasks["one"].duration) < 1e-8
+    with sqlite3.connect(database_path(str(tmp_path))) as connection:
+        view = dict(connection.execute("SELECT run_id, started FROM task_runs").fetchall())
+    assert view["20200101T000000Z-000000"] == 1577836800.25
+    assert abs(view[result.run_id] - task_record.started) < 1e-5
