@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
 from lsprotocol import types
@@ -57,9 +55,6 @@ async def test_graph_json_is_the_project_with_absolute_filenames(client: Languag
     assert uri(client, "shop/pipeline.py").endswith(pipeline_file.replace("\\", "/"))
 
 
-@pytest.mark.skipif(
-    shutil.which("dot") is None and not os.environ.get("CI"), reason="needs Graphviz"
-)
 async def test_graph_svg(client: LanguageClient) -> None:
     svg = await graph(client, format="svg")
     assert "<svg" in svg

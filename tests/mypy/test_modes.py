@@ -7,7 +7,6 @@ with its own ``--cache-dir``; ``GLACIER_STRICT=1`` makes any plugin exception fa
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -260,11 +259,6 @@ def test_parallel_workers_agree_with_sequential(project: Path) -> None:
     assert sorted(_mypy(project, "--num-workers", "2")) == sorted(NO_STORAGE[:4])
 
 
-@pytest.mark.skipif(
-    shutil.which("dmypy", path=str(Path(sys.executable).parent)) is None
-    and not os.environ.get("CI"),
-    reason="dmypy is not installed next to this Python",
-)
 def test_dmypy_follows_edits(project: Path) -> None:
     status = str(project / ".dmypy.json")
     dmypy = [sys.executable, "-m", "mypy.dmypy", "--status-file", status]

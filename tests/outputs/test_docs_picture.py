@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -19,8 +18,6 @@ import pytest
 
 from glacier.cli import main
 from tests.outputs.conftest import REPO
-
-pytest.importorskip("glacier.analysis", reason="the static analyzer is not available")
 
 PICTURE = REPO / "docs" / "analytics.svg"
 COMMAND = ".venv/bin/glacier-graph examples/analytics > docs/analytics.svg"
@@ -33,9 +30,6 @@ def _content(svg: str) -> list[tuple[str, str]]:
     return [(element.get("id") or "", (element.text or "").strip()) for element in root.iter()]
 
 
-@pytest.mark.skipif(
-    shutil.which("dot") is None and not os.environ.get("CI"), reason="Graphviz `dot` not installed"
-)
 def test_docs_picture_is_current(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -15,11 +14,6 @@ import pytest
 from glacier.cli import graph_main, main
 from tests.outputs.conftest import FIXTURES, REPO, assert_golden
 
-pytest.importorskip("glacier.analysis", reason="the static analyzer is not available")
-
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None and not os.environ.get("CI"), reason="Graphviz `dot` not installed"
-)
 SVG = "{http://www.w3.org/2000/svg}"
 PROBLEMS = str(FIXTURES.relative_to(REPO) / "problems.py")
 
@@ -52,7 +46,6 @@ def svg_ids(svg: str) -> set[str]:
     return {g.get("id") or "" for g in ET.fromstring(svg).iter(f"{SVG}g")}
 
 
-@needs_dot
 def test_default_is_svg_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "examples/analytics/pipeline.py")
     assert code == 0, err
@@ -68,7 +61,6 @@ def test_default_is_svg_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"examples/analytics/pipeline.py:{line}" in out
 
 
-@needs_dot
 def test_glacier_graph_is_glacier_graph_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     assert graph_main(["examples/analytics", "--format", "dot"]) == 0
     first = capsys.readouterr().out
@@ -129,7 +121,6 @@ def test_binary_formats_refuse_a_terminal(
     assert code == 2 and out == "" and "-o FILE" in err
 
 
-@needs_dot
 def test_binary_formats_to_a_pipe_and_to_files(tmp_path: Path) -> None:
     result = run_process("examples/analytics", "--format", "png")
     assert result.returncode == 0, result.stderr
@@ -140,7 +131,6 @@ def test_binary_formats_to_a_pipe_and_to_files(tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"%PDF")
 
 
-@needs_dot
 def test_two_runs_give_identical_bytes(capsys: pytest.CaptureFixture[str]) -> None:
     first = run(capsys, "examples")[1]
     assert run(capsys, "examples")[1] == first

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,9 +20,6 @@ from glacier.outputs.graph.svg import GraphvizError, render_image, render_svg
 from glacier.storage import S3
 from tests.outputs.conftest import EXAMPLES, REPO, assert_golden, runtime_project
 
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None and not os.environ.get("CI"), reason="Graphviz `dot` not installed"
-)
 SVG = "{http://www.w3.org/2000/svg}"
 IDS = [stem for stem, _, _ in EXAMPLES]
 
@@ -61,7 +56,6 @@ def test_ascii_golden(projects: dict[str, Project], stem: str) -> None:
 # -- DOT and SVG ------------------------------------------------------------------------
 
 
-@needs_dot
 @pytest.mark.parametrize("stem", IDS)
 def test_svg_holds_every_task_and_dataset(projects: dict[str, Project], stem: str) -> None:
     project = projects[stem]
@@ -84,7 +78,6 @@ def test_svg_holds_every_task_and_dataset(projects: dict[str, Project], stem: st
     assert f"{relative}:{first.span.line}" in svg
 
 
-@needs_dot
 @pytest.mark.parametrize("stem", IDS)
 def test_png_and_pdf(projects: dict[str, Project], stem: str) -> None:
     source = render_dot(projects[stem], relative_to=REPO)
@@ -92,7 +85,6 @@ def test_png_and_pdf(projects: dict[str, Project], stem: str) -> None:
     assert render_image(source, "pdf").startswith(b"%PDF")
 
 
-@needs_dot
 def test_two_runs_give_identical_bytes(projects: dict[str, Project]) -> None:
     for project in projects.values():
         first = render_dot(project, relative_to=REPO)
@@ -101,7 +93,6 @@ def test_two_runs_give_identical_bytes(projects: dict[str, Project]) -> None:
         assert render_image(first, "png") == render_image(first, "png")
 
 
-@needs_dot
 def test_pdf_creation_date_is_pinned(projects: dict[str, Project]) -> None:
     pdf = render_image(render_dot(projects["diamond"]), "pdf")
     stamps = re.findall(rb"/CreationDate \(D:(\d{14})", pdf)
@@ -212,7 +203,6 @@ def test_dot_quoting() -> None:
     assert quote('a "b" \\ c\nd') == '"a \\"b\\" \\\\ c\\nd"'
 
 
-@needs_dot
 def test_awkward_names_render() -> None:
     odd = Dataset('odd <name> & "quotes" \\ #1 | end')
     out = Dataset("out")
