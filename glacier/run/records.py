@@ -186,38 +186,21 @@ class RunRecorder:
         for event in events:
             e: Any = event
             kind = type(event)
-            if kind is TaskSucceeded:
+            if kind is TaskSucceeded or kind is TaskFailed:
+                failed = kind is TaskFailed
                 log = e.log
                 append(
                     (
                         position(e.task_id, -1),
                         e.task_id,
                         e.task,
-                        "succeeded",
+                        "failed" if failed else "succeeded",
                         None if e.started is None else round(e.started * 1e6),
                         round(e.duration * 1e9),
                         e.attempts,
-                        None,
-                        None,
-                        e.output_uri,
-                        None,
-                        "\n".join(log) if log else None,
-                    )
-                )
-            elif kind is TaskFailed:
-                log = e.log
-                append(
-                    (
-                        position(e.task_id, -1),
-                        e.task_id,
-                        e.task,
-                        "failed",
-                        None if e.started is None else round(e.started * 1e6),
-                        round(e.duration * 1e9),
-                        e.attempts,
-                        f"{type(e.error).__name__}: {e.error}",
-                        e.traceback,
-                        None,
+                        f"{type(e.error).__name__}: {e.error}" if failed else None,
+                        e.traceback if failed else None,
+                        None if failed else e.output_uri,
                         None,
                         "\n".join(log) if log else None,
                     )

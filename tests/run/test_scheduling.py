@@ -40,8 +40,8 @@ def test_one_slot_runs_the_execution_order_on_the_calling_thread() -> None:
     assert threads == {threading.get_ident()}
 
 
-def test_long_independent_tasks_run_side_by_side() -> None:
-    # Each task waits for the other to be running: it fails unless they overlap.
+def waiting_for_each_other() -> list[Task[[], int]]:
+    """Two tasks that each wait for the other to be running: they fail unless they overlap."""
     barrier = threading.Barrier(2, timeout=10)
     left, right = Dataset("left"), Dataset("right")
 
@@ -53,7 +53,11 @@ def test_long_independent_tasks_run_side_by_side() -> None:
     def wait_right() -> right:
         return barrier.wait()
 
-    result = Pipeline([wait_left, wait_right]).run(
+    return [wait_left, wait_right]
+
+
+def test_long_independent_tasks_run_side_by_side() -> None:
+    result = Pipeline(waiting_for_each_other()).run(
         executor=LocalExecutor(workers=2), progress=False
     )
     assert result.succeeded
@@ -78,20 +82,9 @@ def test_tiny_tasks_stay_on_the_calling_thread_with_several_slots() -> None:
 
 
 def test_a_long_task_after_tiny_ones_gets_help() -> None:
-    # 300 tiny tasks, then two that each wait for the other: they must run side by side.
-    barrier = threading.Barrier(2, timeout=10)
+    # 300 tiny tasks, then two that must run side by side.
     tiny = make_dag([[]] * 300, set(), [])
-    left, right = Dataset("left"), Dataset("right")
-
-    @task
-    def wait_left() -> left:
-        return barrier.wait()
-
-    @task
-    def wait_right() -> right:
-        return barrier.wait()
-
-    result = Pipeline([*tiny.tasks, wait_left, wait_right]).run(
+    result = Pipeline([*tiny.tasks, *waiting_for_each_other()]).run(
         executor=LocalExecutor(workers=2), progress=False
     )
     assert result.succeeded
