@@ -52,3 +52,23 @@ def load_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     yield load
     for name in loaded:
         sys.modules.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def runs_keep_their_state_out_of_the_checkout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A pipeline defined in a test file belongs to this repository's project, so its run
+    records and cache would land in the checkout's `.glacier/`; they go to a temporary
+    project instead (a test that names its own project root keeps it)."""
+    import glacier.run.session as session
+
+    original = session.run_project_root
+
+    def outside_the_checkout(pipeline: object) -> str:
+        root = original(pipeline)  # type: ignore[arg-type]
+        if Path(root).resolve() == REPO:
+            return str(tmp_path_factory.mktemp("project"))
+        return root
+
+    monkeypatch.setattr(session, "run_project_root", outside_the_checkout)
