@@ -142,12 +142,13 @@ def timed(action: Callable[[], object], rounds: int) -> float:
 
 
 def client_get_no_ops(client: Client, graph: dict[int, list[int]]) -> None:
-    stamp = time.monotonic_ns()  # fresh keys every round, so nothing is reused
-    dsk: dict[str, Any] = {}
+    # Fresh keys every round, so nothing is reused; one name for all, as Dask's collections
+    # name the tasks of one operation (a name per task costs Dask's workers time per task).
+    name = f"noop-{time.monotonic_ns()}"
+    dsk: dict[tuple[str, int], Any] = {}
     for i, reads in graph.items():
-        dsk[f"n{i}-{stamp}"] = (noop, *[f"n{j}-{stamp}" for j in reads])
-    sinks = _sinks(graph)
-    client.get(dsk, [f"n{i}-{stamp}" for i in sinks])
+        dsk[name, i] = (noop, *[(name, j) for j in reads])
+    client.get(dsk, [(name, i) for i in _sinks(graph)])
 
 
 def submit_no_ops(client: Client, graph: dict[int, list[int]]) -> None:
