@@ -38,6 +38,7 @@ from glacier.executors.dask_cluster import (
 from glacier.run.session import Outcome, RunSetupError, Session, TaskPlan
 
 if TYPE_CHECKING:
+    from dask.typing import Key
     from distributed import Client, Future
 
 
@@ -292,7 +293,7 @@ class _DaskRun:
         #: Position -> the future of each task that has not ended (only these are held).
         self.pending: dict[int, Future[Any]] = {}
         #: Dask key -> task position.
-        self.keys: dict[_Key, int] = {}
+        self.keys: dict[Key, int] = {}
         #: Errors of futures whose upstream tasks had not all ended yet.
         self.deferred: dict[int, BaseException] = {}
         #: External inputs whose schema warning was given.
@@ -333,17 +334,17 @@ class _DaskRun:
         token = uuid.uuid4().hex[:12]
         graphs: list[tuple[dict[str, float] | None, dict[_Key, Task], list[_Key]]] = []
         reads: dict[_Key, Task] = {}
-        by_dataset: dict[str, _Key] = {}
+        by_dataset: dict[str, Key] = {}
         given: list[tuple[str, tuple[Any, str | None]]] = []
         for name, value in session.values.items():
-            key = session.keys.get(name)
+            cache_key = session.keys.get(name)
             if type(value) is _Pending:
                 read_key = _key(f"glacier-read-{token}-{name}")
                 validate = session.validation_mode(value.dataset) if value.check else "off"
-                reads[read_key] = Task(read_key, read_input, value.dataset, key, validate)
+                reads[read_key] = Task(read_key, read_input, value.dataset, cache_key, validate)
                 by_dataset[name] = read_key
             else:
-                given.append((name, (value, key)))
+                given.append((name, (value, cache_key)))
         scattered = client.scatter([pair for _, pair in given], hash=False) if given else []
         for (name, _), future in zip(given, scattered, strict=True):
             by_dataset[name] = future.key
