@@ -292,6 +292,10 @@ class _DaskRun:
         self.started: set[int] = set()
         #: Position -> the future of each task that has not ended (only these are held).
         self.pending: dict[int, Future[Any]] = {}
+        #: Futures of tasks that ended since the last batch of messages, to be let go together.
+        self.ended: list[Future[Any]] = []
+        #: Keys whose values come back: their futures are kept until then.
+        self.wanted: set[Key] = set()
         #: Dask key -> task position.
         self.keys: dict[Key, int] = {}
         #: Errors of futures whose upstream tasks had not all ended yet.
@@ -311,7 +315,9 @@ class _DaskRun:
             client.cancel(list(self.pending.values()), force=True)
             raise
         finally:
+            self.ended.extend(self.pending.values())
             self.pending.clear()
+            self._release_ended()
             client.unsubscribe_topic(self.topic)
 
     def _on_message(self, event: tuple[float, bytes]) -> None:
@@ -391,6 +397,7 @@ class _DaskRun:
         # from now on the scheduler keeps each until its last reader has run.
         del scattered
         wanted = {name: futures[key] for name, key in wanted_keys.items()}
+        self.wanted.update(wanted_keys.values())
         futures.clear()
         return wanted
 
@@ -419,6 +426,7 @@ class _DaskRun:
                 self._look_at_futures()
                 next_look = time.monotonic() + 0.5
                 if batch is None:
+                    self._release_ended()
                     continue
             for message in loads_messages(batch):
                 kind, position = message[0], message[1]
@@ -432,6 +440,21 @@ class _DaskRun:
                 else:  # "finished" or "failed"; a short task was not announced when it started
                     self._warn(message[3])
                     self._complete(position, message[2])
+            self._release_ended()
+
+    def _release_ended(self) -> None:
+        """Let go of the futures of the tasks that ended, together, from the client's event loop.
+
+        Dropping a future here would wake that loop once per future (to tell the scheduler);
+        releasing them from the loop itself costs one wake-up per batch.
+        """
+        if self.ended:
+            wanted = self.wanted
+            ended = [future for future in self.ended if future.key not in wanted]
+            self.ended = []
+            loop = self.client.loop
+            if ended and loop is not None:
+                loop.add_callback(_release, ended)
 
     def _started(self, position: int) -> None:
         if position not in self.started:
@@ -451,7 +474,7 @@ class _DaskRun:
         finished = self.session.finished
         for position, future in list(self.pending.items()):
             if finished[position]:
-                del self.pending[position]
+                self.ended.append(self.pending.pop(position))
             elif future.status == "error":
                 self._failed(position, future.exception())
             elif future.status == "cancelled":
@@ -479,7 +502,9 @@ class _DaskRun:
 
     def _complete(self, position: int, outcome: Outcome) -> None:
         session = self.session
-        self.pending.pop(position, None)
+        future = self.pending.pop(position, None)
+        if future is not None:
+            self.ended.append(future)
         self._started(position)  # every task that ends was started, as in LocalExecutor
         session.complete(session.plans[position], outcome)
         for waiting, error in list(self.deferred.items()):
@@ -511,3 +536,9 @@ class _DaskRun:
             if isinstance(value, StoredValue):  # a cached output nobody read: the session reads it
                 value = _Pending(value.dataset, value.location)
             session.values[name] = value
+
+
+def _release(futures: list[Future[Any]]) -> None:
+    """Release `futures` (in the client's event loop, where each release costs no wake-up)."""
+    for future in futures:
+        future.release()
