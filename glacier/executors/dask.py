@@ -306,6 +306,7 @@ class _DaskRun:
     def run(self) -> None:
         client = self.client
         client.subscribe_topic(self.topic, self._on_message)
+        wanted: dict[str, Future[Any]] = {}
         try:
             wanted = self._submit()
             self._follow()
@@ -315,6 +316,10 @@ class _DaskRun:
             client.cancel(list(self.pending.values()), force=True)
             raise
         finally:
+            # Let go of every future now: this frame may outlive the run (the traceback of a
+            # task's error, rebuilt on the client, links to it), and a future it held would
+            # keep its value on the cluster.
+            wanted.clear()
             self.ended.extend(self.pending.values())
             self.pending.clear()
             self._release_ended()
