@@ -253,7 +253,8 @@ def _key(name: str, index: int = 0) -> _Key:
     ``glacier`` (``glacier-read`` for the reads of external inputs). A worker goes over its
     counts per prefix at every change of state of any task, so a prefix per task, as a name
     starting with the task's would give, cost each task time in proportion to the number of
-    tasks the worker held: 1.7 ms per task among 1,000.
+    tasks the worker held (1,000 no-op tasks: 3.2 CPU seconds of the worker's event loop
+    instead of 1.5).
     """
     return (name, index)
 
