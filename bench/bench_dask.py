@@ -142,6 +142,25 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+class CpuClock:
+    """CPU seconds used by this process (client and, for a LocalCluster, scheduler) and by the
+    workers: steadier than wall time on a shared machine, where other work takes turns."""
+
+    def __init__(self, client: Client) -> None:
+        self.processes = [psutil.Process()] + [
+            psutil.Process(pid) for pid in client.run(os.getpid).values()
+        ]
+
+    def now(self) -> float:
+        return sum(sum(process.cpu_times()[:2]) for process in self.processes)
+
+    def timed(self, action: Callable[[], object]) -> tuple[float, float]:
+        """Wall seconds and CPU seconds of `action`."""
+        cpu = self.now()
+        wall = timed(action)
+        return wall, self.now() - cpu
+
+
 def spread(values: list[float], unit: str = "s", digits: int = 3) -> str:
     """The median, and the fastest and slowest rounds."""
     return (
@@ -266,13 +285,21 @@ def measure_no_ops(client: Client, executor: DaskExecutor, count: int, rounds: i
     client_get_no_ops(client, no_op_graph(50))
     submit_no_ops(client, no_op_graph(50))
     pipeline.run(executor=executor, progress=False)
-    times: dict[str, list[float]] = {"get": [], "submit": [], "glacier": []}
+    clock = CpuClock(client)
+    actions: dict[str, Callable[[], object]] = {
+        "get": lambda: client_get_no_ops(client, graph),
+        "submit": lambda: submit_no_ops(client, graph),
+        "glacier": lambda: pipeline.run(executor=executor, progress=False),
+    }
+    times: dict[str, list[float]] = {engine: [] for engine in actions}
+    cpu: dict[str, list[float]] = {engine: [] for engine in actions}
     per_round: list[float] = []
     for _ in range(rounds):
         # Interleaved round by round, so a burst of other load hits all three.
-        times["get"].append(timed(lambda: client_get_no_ops(client, graph)))
-        times["submit"].append(timed(lambda: submit_no_ops(client, graph)))
-        times["glacier"].append(timed(lambda: pipeline.run(executor=executor, progress=False)))
+        for engine, action in actions.items():
+            wall, used = clock.timed(action)
+            times[engine].append(wall)
+            cpu[engine].append(used)
         per_round.append(times["glacier"][-1] / min(times["get"][-1], times["submit"][-1]))
     medians = {engine: statistics.median(values) for engine, values in times.items()}
     print(f"1. {count:,} no-op tasks on 2 worker processes (median and spread of {rounds} rounds):")
@@ -282,11 +309,18 @@ def measure_no_ops(client: Client, executor: DaskExecutor, count: int, rounds: i
         ("glacier", "DaskExecutor "),
     ):
         per_task = medians[engine] / count * 1e3
-        print(f"   {label}  {spread(times[engine])}  ({per_task:.2f} ms/task)")
+        print(
+            f"   {label}  {spread(times[engine])}  ({per_task:.2f} ms/task); "
+            f"CPU {spread(cpu[engine], digits=2)}"
+        )
     ratio = medians["glacier"] / min(medians["get"], medians["submit"])
     print(f"   ratio DaskExecutor / faster baseline (medians): {ratio:.2f}  (goal <= 1.2)")
     print(f"   ratio in each round: {', '.join(f'{value:.2f}' for value in per_round)}")
     print(f"   median of the rounds' ratios {spread(per_round, unit='', digits=2)}")
+    cpu_ratio = statistics.median(cpu["glacier"]) / min(
+        statistics.median(cpu["get"]), statistics.median(cpu["submit"])
+    )
+    print(f"   CPU seconds (client, scheduler, workers) DaskExecutor / fewer: {cpu_ratio:.2f}")
 
 
 def measure_memory(client: Client, executor: DaskExecutor) -> None:
