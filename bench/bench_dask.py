@@ -10,7 +10,10 @@ Three measurements, each side by side in one run (the machine is noisy, so only 
    different workers, so about half the 2 GiB made moves). Goal: flat (the client never holds it).
 3. 16 CPU-bound pure-Python tasks of about 0.5 s: two worker processes vs one. Goal >= 1.7x.
 
-    python bench/bench_dask.py [--tasks 1000] [--rounds 3]
+Each figure is the median of --rounds rounds (the engines interleaved round by round, so a burst
+of other load hits all of them), with the spread (fastest-slowest round) beside it.
+
+    python bench/bench_dask.py [--tasks 1000] [--rounds 7] [--only no-ops]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -132,22 +136,47 @@ def _signature(inputs: dict[str, Dataset[Any]]) -> Any:
 # --- measuring ----------------------------------------------------------------------------------
 
 
-def timed(action: Callable[[], object], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+class CpuClock:
+    """CPU seconds used by this process (client and, for a LocalCluster, scheduler) and by the
+    workers: steadier than wall time on a shared machine, where other work takes turns."""
+
+    def __init__(self, client: Client) -> None:
+        self.processes = [psutil.Process()] + [
+            psutil.Process(pid) for pid in client.run(os.getpid).values()
+        ]
+
+    def now(self) -> float:
+        return sum(sum(process.cpu_times()[:2]) for process in self.processes)
+
+    def timed(self, action: Callable[[], object]) -> tuple[float, float]:
+        """Wall seconds and CPU seconds of `action`."""
+        cpu = self.now()
+        wall = timed(action)
+        return wall, self.now() - cpu
+
+
+def spread(values: list[float], unit: str = "s", digits: int = 3) -> str:
+    """The median, and the fastest and slowest rounds."""
+    return (
+        f"{statistics.median(values):.{digits}f} {unit} "
+        f"({min(values):.{digits}f}-{max(values):.{digits}f})"
+    )
 
 
 def client_get_no_ops(client: Client, graph: dict[int, list[int]]) -> None:
-    stamp = time.monotonic_ns()  # fresh keys every round, so nothing is reused
-    dsk: dict[str, Any] = {}
+    # Fresh keys every round, so nothing is reused; one name for all, as Dask's collections
+    # name the tasks of one operation (a name per task costs Dask's workers time per task).
+    name = f"noop-{time.monotonic_ns()}"
+    dsk: dict[tuple[str, int], Any] = {}
     for i, reads in graph.items():
-        dsk[f"n{i}-{stamp}"] = (noop, *[f"n{j}-{stamp}" for j in reads])
-    sinks = _sinks(graph)
-    client.get(dsk, [f"n{i}-{stamp}" for i in sinks])
+        dsk[name, i] = (noop, *[(name, j) for j in reads])
+    client.get(dsk, [(name, i) for i in _sinks(graph)])
 
 
 def submit_no_ops(client: Client, graph: dict[int, list[int]]) -> None:
@@ -233,76 +262,107 @@ def cluster(workers: int) -> LocalCluster:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1_000)
-    parser.add_argument("--rounds", type=int, default=3, help="best of this many runs each")
+    parser.add_argument("--rounds", type=int, default=7, help="median of this many runs each")
+    parser.add_argument(
+        "--only", choices=("no-ops", "memory", "cpu"), help="one measurement instead of all three"
+    )
     options = parser.parse_args()
-    rounds = options.rounds
+    if options.only in (None, "no-ops", "memory"):
+        with cluster(2) as two, Client(two) as client:
+            executor = DaskExecutor(client=client)
+            if options.only in (None, "no-ops"):
+                measure_no_ops(client, executor, options.tasks, options.rounds)
+            if options.only in (None, "memory"):
+                measure_memory(client, executor)
+    if options.only in (None, "cpu"):
+        measure_cpu(options.rounds)
+
+
+def measure_no_ops(client: Client, executor: DaskExecutor, count: int, rounds: int) -> None:
+    graph = no_op_graph(count)
+    pipeline = no_op_pipeline(graph)
+    # Warm up all three alike (each worker process imports and caches what it runs once).
+    client_get_no_ops(client, no_op_graph(50))
+    submit_no_ops(client, no_op_graph(50))
+    pipeline.run(executor=executor, progress=False)
+    clock = CpuClock(client)
+    actions: dict[str, Callable[[], object]] = {
+        "get": lambda: client_get_no_ops(client, graph),
+        "submit": lambda: submit_no_ops(client, graph),
+        "glacier": lambda: pipeline.run(executor=executor, progress=False),
+    }
+    times: dict[str, list[float]] = {engine: [] for engine in actions}
+    cpu: dict[str, list[float]] = {engine: [] for engine in actions}
+    per_round: list[float] = []
+    for _ in range(rounds):
+        # Interleaved round by round, so a burst of other load hits all three.
+        for engine, action in actions.items():
+            wall, used = clock.timed(action)
+            times[engine].append(wall)
+            cpu[engine].append(used)
+        per_round.append(times["glacier"][-1] / min(times["get"][-1], times["submit"][-1]))
+    medians = {engine: statistics.median(values) for engine, values in times.items()}
+    print(f"1. {count:,} no-op tasks on 2 worker processes (median and spread of {rounds} rounds):")
+    for engine, label in (
+        ("get", "client.get   "),
+        ("submit", "client.submit"),
+        ("glacier", "DaskExecutor "),
+    ):
+        per_task = medians[engine] / count * 1e3
+        print(
+            f"   {label}  {spread(times[engine])}  ({per_task:.2f} ms/task); "
+            f"CPU {spread(cpu[engine], digits=2)}"
+        )
+    ratio = medians["glacier"] / min(medians["get"], medians["submit"])
+    print(f"   ratio DaskExecutor / faster baseline (medians): {ratio:.2f}  (goal <= 1.2)")
+    print(f"   ratio in each round: {', '.join(f'{value:.2f}' for value in per_round)}")
+    print(f"   median of the rounds' ratios {spread(per_round, unit='', digits=2)}")
+    cpu_ratio = statistics.median(cpu["glacier"]) / min(
+        statistics.median(cpu["get"]), statistics.median(cpu["submit"])
+    )
+    print(f"   CPU seconds (client, scheduler, workers) DaskExecutor / fewer: {cpu_ratio:.2f}")
+
+
+def measure_memory(client: Client, executor: DaskExecutor) -> None:
     mib = 2**20
+    flow = flow_pipeline()
+    print(f"2. {CHUNKS} x {CHUNK // mib} MiB between workers; client resident memory:")
+    for label, action in (
+        ("client.submit", lambda: submit_flow(client)),
+        ("DaskExecutor ", lambda: flow.run(executor=executor, progress=False)),
+    ):
+        sent_before = bytes_sent(client)
+        with peak_rss() as rss:
+            action()
+        moved = bytes_sent(client) - sent_before
+        growth = (rss["peak"] - rss["before"]) / mib
+        print(
+            f"   {label}  moved {moved / mib:6.0f} MiB between workers; client RSS "
+            f"{rss['before'] / mib:.0f} MiB before, peak {rss['peak'] / mib:.0f} MiB "
+            f"(+{growth:.1f} MiB)"
+        )
 
-    with cluster(2) as two, Client(two) as client:
-        graph = no_op_graph(options.tasks)
-        pipeline = no_op_pipeline(graph)
-        executor = DaskExecutor(client=client)
-        submit_no_ops(client, no_op_graph(50))  # warm up the workers
-        pipeline.run(executor=executor, progress=False)
-        # Interleave the engines round by round, so a burst of other load hits all three.
-        get_s = submit_s = glacier_s = float("inf")
-        per_round: list[float] = []
-        for _ in range(rounds):
-            get_now = timed(lambda: client_get_no_ops(client, graph), 1)
-            submit_now = timed(lambda: submit_no_ops(client, graph), 1)
-            glacier_now = timed(lambda: pipeline.run(executor=executor, progress=False), 1)
-            per_round.append(glacier_now / min(get_now, submit_now))
-            get_s = min(get_s, get_now)
-            submit_s = min(submit_s, submit_now)
-            glacier_s = min(glacier_s, glacier_now)
-        fastest = min(get_s, submit_s)
-        count = options.tasks
-        print(f"1. {count:,} no-op tasks on 2 worker processes (best of {rounds}):")
-        print(f"   client.get      {get_s:7.3f} s  ({get_s / count * 1e3:.2f} ms/task)")
-        print(f"   client.submit   {submit_s:7.3f} s  ({submit_s / count * 1e3:.2f} ms/task)")
-        print(f"   DaskExecutor    {glacier_s:7.3f} s  ({glacier_s / count * 1e3:.2f} ms/task)")
-        print(f"   ratio DaskExecutor / faster baseline: {glacier_s / fastest:.2f}  (goal <= 1.2)")
-        print(f"   ratio in each round: {', '.join(f'{ratio:.2f}' for ratio in per_round)}")
 
-        flow = flow_pipeline()
-        print(f"2. {CHUNKS} x {CHUNK // mib} MiB between workers; client resident memory:")
-        for label, action in (
-            ("client.submit", lambda: submit_flow(client)),
-            ("DaskExecutor ", lambda: flow.run(executor=executor, progress=False)),
-        ):
-            sent_before = bytes_sent(client)
-            with peak_rss() as rss:
-                action()
-            moved = bytes_sent(client) - sent_before
-            growth = (rss["peak"] - rss["before"]) / mib
-            print(
-                f"   {label}  moved {moved / mib:6.0f} MiB between workers; client RSS "
-                f"{rss['before'] / mib:.0f} MiB before, peak {rss['peak'] / mib:.0f} MiB "
-                f"(+{growth:.1f} MiB)"
-            )
-
+def measure_cpu(rounds: int) -> None:
     loops = calibrate_spin(0.5)
     spins = cpu_pipeline(loops)
-    timings: dict[int, tuple[float, float]] = {}
+    times: dict[tuple[int, str], list[float]] = {}
     for workers in (1, 2):
         with cluster(workers) as local, Client(local) as client:
             on_cluster = DaskExecutor(client=client)
             # Warm up both engines alike: each worker process imports what it runs once.
             submit_spins(client, loops // 10)
             cpu_pipeline(loops // 10).run(executor=on_cluster, progress=False)
-            submit_best = glacier_best = float("inf")
+            submits, glaciers = times[workers, "submit"], times[workers, "glacier"] = [], []
             for _ in range(rounds):
-                submit_best = min(submit_best, timed(lambda: submit_spins(client, loops), 1))
-                glacier_best = min(
-                    glacier_best, timed(partial(spins.run, executor=on_cluster, progress=False), 1)
-                )
-            timings[workers] = (submit_best, glacier_best)
-    print(f"3. {CPU_TASKS} CPU-bound tasks of ~0.5 s (best of {rounds}):")
-    for index, label in enumerate(("client.submit", "DaskExecutor ")):
-        one, two = timings[1][index], timings[2][index]
+                submits.append(timed(lambda: submit_spins(client, loops)))
+                glaciers.append(timed(partial(spins.run, executor=on_cluster, progress=False)))
+    print(f"3. {CPU_TASKS} CPU-bound tasks of ~0.5 s (median and spread of {rounds} rounds):")
+    for engine, label in (("submit", "client.submit"), ("glacier", "DaskExecutor ")):
+        one, two = times[1, engine], times[2, engine]
         print(
-            f"   {label}  1 worker {one:6.2f} s, 2 workers {two:6.2f} s, "
-            f"speed-up {one / two:.2f}x  (goal >= 1.7x)"
+            f"   {label}  1 worker {spread(one, digits=2)}, 2 workers {spread(two, digits=2)}, "
+            f"speed-up {statistics.median(one) / statistics.median(two):.2f}x  (goal >= 1.7x)"
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,27 @@ def test_keep_brings_back_more(dask_client: Client, tmp_path: Path) -> None:
     result, _ = run(pipelines.diamond, DaskExecutor(client=dask_client), tmp_path, keep=["doubled"])
     assert result["doubled"] == [0, 2, 4, 6, 8]
     assert set(result.outputs) == {"total", "labels", "doubled"}
+
+
+def _scheduler_view(dask_scheduler: Any) -> tuple[list[str], list[str]]:
+    """The task prefixes the scheduler has seen, and the keys it holds now."""
+    return sorted(dask_scheduler.task_prefixes), [str(key) for key in dask_scheduler.tasks]
+
+
+def test_tasks_share_one_dask_prefix_and_nothing_is_left_on_the_scheduler(
+    dask_client: Client, tmp_path: Path
+) -> None:
+    # A prefix per task would cost every worker time per task it holds at each state change.
+    result, _ = run(pipelines.diamond, DaskExecutor(client=dask_client), tmp_path)
+    assert result.succeeded
+    prefixes, held = dask_client.run_on_scheduler(_scheduler_view)
+    assert "glacier" in prefixes
+    assert not {"make_numbers", "double", "square", "add_up", "label"} & set(prefixes)
+    deadline = time.monotonic() + 10
+    while held and time.monotonic() < deadline:  # releases reach the scheduler asynchronously
+        time.sleep(0.05)
+        prefixes, held = dask_client.run_on_scheduler(_scheduler_view)
+    assert held == []
 
 
 def test_given_inputs_are_sent_to_the_cluster(dask_client: Client, tmp_path: Path) -> None:
