@@ -12,7 +12,10 @@ runs in a fresh process and only execution is timed (building the DAG is not). P
   (goal: <= 0.5), on 1,000 tasks (Hamilton's cache takes over a millisecond a task cold);
 * time from ``glacier run`` to the first task starting, and peak memory for 10,000 tasks.
 
-    python bench/bench_run.py [--tasks 10000] [--cached-tasks 1000]
+Each engine runs once per round, in a rotating order, and ratios are taken within a round
+(this machine's speed drifts from one second to the next): the medians are printed.
+
+    python bench/bench_run.py [--tasks 10000] [--cached-tasks 1000] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -225,6 +229,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--cached-tasks", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--engine")
     parser.add_argument("--folder", type=Path)
     options = parser.parse_args()
@@ -236,15 +241,27 @@ def main() -> None:
         folder = Path(temporary)
         write_glacier_module(folder, count)
         write_hamilton_module(folder, count)
-        results = {}
-        for name in ("hamilton", "glacier", "glacier-workers1", "dask"):
-            results[name] = fresh(name, folder, count)
-        micro = {name: r["seconds"] / count * 1e6 for name, r in results.items()}
-        cpu = {name: r["cpu_seconds"] / count * 1e6 for name, r in results.items()}
-        base = micro["hamilton"]
+        # This machine's speed drifts from second to second (a shared host), so every round
+        # runs each engine once, in a rotating order, and ratios are taken within a round.
+        engines = ("hamilton", "glacier", "glacier-workers1", "dask")
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
+        for round_index in range(options.rounds):
+            shift = round_index % len(engines)
+            for name in engines[shift:] + engines[:shift]:
+                runs[name].append(fresh(name, folder, count))
+        results = {name: runs[name][0] for name in engines}
+
+        def per_task(name: str, key: str = "seconds") -> list[float]:
+            return [r[key] / count * 1e6 for r in runs[name]]
+
+        def ratios(name: str, key: str = "seconds") -> list[float]:
+            theirs = per_task("hamilton", key)
+            return [a / b for a, b in zip(per_task(name, key), theirs, strict=True)]
+
         print(
-            f"{count:,}-task no-op DAG, execution only, fresh process each (µs per task; "
-            "CPU time of the process beside it, steadier on a busy machine):"
+            f"{count:,}-task no-op DAG, execution only, a fresh process each, "
+            f"{options.rounds} rounds (µs per task, median and range; ratio to Hamilton: "
+            "median of the rounds' ratios and range; CPU time of the process beside it):"
         )
         rows = [
             ("Hamilton default driver", "hamilton", ""),
@@ -253,9 +270,12 @@ def main() -> None:
             ("dask threaded scheduler", "dask", ""),
         ]
         for label, key, goal in rows:
+            wall = per_task(key)
+            wall_ratio, cpu_ratio = ratios(key), ratios(key, "cpu_seconds")
             print(
-                f"  {label:<28} {micro[key]:8.1f}   ratio {micro[key] / base:.2f} {goal:<18}"
-                f"CPU {cpu[key]:8.1f}   ratio {cpu[key] / cpu['hamilton']:.2f}"
+                f"  {label:<28} {statistics.median(wall):6.1f} ({min(wall):.1f}-{max(wall):.1f})"
+                f"   ratio {statistics.median(wall_ratio):.2f} ({min(wall_ratio):.2f}-"
+                f"{max(wall_ratio):.2f}) {goal:<18} CPU ratio {statistics.median(cpu_ratio):.2f}"
             )
         memory = results["glacier"]
         print(
