@@ -4,6 +4,8 @@
    (`write_dataset` + `read_dataset`: version folder, manifest, hash, pointer) divided by
    bare ``pyarrow.parquet.write_table`` + ``read_table`` in the same run. Goal <= 1.10.
 2. The same for a 100,000-record JSON list against ``json`` + fsspec. Goal <= 1.3.
+   Writes and reads are timed as separate phases, each side's phase right after the
+   other's (this machine's speed drifts), and summed per round.
    Both print the median of paired rounds and the spread (lowest-highest) of the
    per-round ratios, for wall time and for CPU time (this process's, all threads):
    on a shared, noisy machine the CPU ratio moves less; it does not count waiting for
@@ -11,7 +13,7 @@
 3. Requests to S3 (moto's server, counted at the server): committing a dataset of N
    files takes at most N + 3 requests and no CopyObject; reading it at most N + 2.
 
-    python bench/bench_storage.py [--rounds 5] [--files 10]
+    python bench/bench_storage.py [--rounds 25] [--files 10]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,23 +76,37 @@ def timed(action: Callable[[int], Any], index: int) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-class Paired:
-    """Glacier against the bare calls, in alternating order, round by round."""
+Phases = Sequence[Callable[[int], Any]]
 
-    def __init__(self, rounds: int, glacier: Callable[[int], Any], bare: Callable[[int], Any]):
+
+class Paired:
+    """Glacier against the bare calls, round by round.
+
+    Each side is one or more phases (write, then read); each phase of both sides runs back
+    to back, in an order that alternates from round to round, so the two sides of a
+    comparison are never more than one phase apart on a machine whose speed drifts.
+    """
+
+    def __init__(self, rounds: int, glacier: Phases, bare: Phases):
         self.ours: list[float] = []
         self.theirs: list[float] = []
         self.ratios: list[float] = []
         self.cpu_ratios: list[float] = []
         self.cpu_ours: list[float] = []
         self.cpu_theirs: list[float] = []
-        glacier(-1)  # warm imports and caches once
-        bare(-1)
+        for ours, theirs in zip(glacier, bare, strict=True):  # warm imports and caches once
+            ours(-1)
+            theirs(-1)
         for index in range(rounds):
-            first, second = (glacier, bare) if index % 2 == 0 else (bare, glacier)
-            a = timed(first, index)
-            b = timed(second, index)
-            g, r = (a, b) if first is glacier else (b, a)
+            g = [0.0, 0.0]
+            r = [0.0, 0.0]
+            for ours, theirs in zip(glacier, bare, strict=True):
+                first, second = (ours, theirs) if index % 2 == 0 else (theirs, ours)
+                a = timed(first, index)
+                b = timed(second, index)
+                mine, other = (a, b) if first is ours else (b, a)
+                g = [g[0] + mine[0], g[1] + mine[1]]
+                r = [r[0] + other[0], r[1] + other[1]]
             self.ours.append(g[0])
             self.theirs.append(r[0])
             self.ratios.append(g[0] / r[0])
@@ -119,16 +135,19 @@ def bench_parquet(folder: Path, rounds: int, rows: int) -> float:
     table = make_table(rows)
     dataset = Dataset("table", LocalPath(str(folder / "glacier_table")))
 
-    def glacier(index: int) -> None:
+    def glacier_write(index: int) -> None:
         write_dataset(dataset, table, run_id=f"bench{index}")
+
+    def glacier_read(index: int) -> None:
         assert read_dataset(dataset).num_rows == rows
 
-    def bare(index: int) -> None:
-        path = folder / f"bare_{index}.parquet"
-        pq.write_table(table, path)
-        assert pq.read_table(path).num_rows == rows
+    def bare_write(index: int) -> None:
+        pq.write_table(table, folder / f"bare_{index}.parquet")
 
-    result = Paired(rounds, glacier, bare)
+    def bare_read(index: int) -> None:
+        assert pq.read_table(folder / f"bare_{index}.parquet").num_rows == rows
+
+    result = Paired(rounds, [glacier_write, glacier_read], [bare_write, bare_read])
     ours, theirs = statistics.median(result.ours), statistics.median(result.theirs)
     print(
         f"parquet {rows:,} rows   glacier {ours * 1000:7.1f} ms   pyarrow {theirs * 1000:7.1f} ms"
@@ -142,16 +161,19 @@ def bench_json(folder: Path, rounds: int, count: int) -> float:
     dataset = Dataset("records", LocalPath(str(folder / "glacier_json")))
     fs = fsspec.filesystem("file")
 
-    def glacier(index: int) -> None:
+    def glacier_write(index: int) -> None:
         write_dataset(dataset, records, run_id=f"bench{index}")
+
+    def glacier_read(index: int) -> None:
         assert len(read_dataset(dataset)) == count
 
-    def bare(index: int) -> None:
-        path = str(folder / f"bare_{index}.json")
-        fs.pipe_file(path, json.dumps(records).encode())
-        assert len(json.loads(fs.cat_file(path))) == count
+    def bare_write(index: int) -> None:
+        fs.pipe_file(str(folder / f"bare_{index}.json"), json.dumps(records).encode())
 
-    result = Paired(rounds, glacier, bare)
+    def bare_read(index: int) -> None:
+        assert len(json.loads(fs.cat_file(str(folder / f"bare_{index}.json")))) == count
+
+    result = Paired(rounds, [glacier_write, glacier_read], [bare_write, bare_read])
     ours, theirs = statistics.median(result.ours), statistics.median(result.theirs)
     print(
         f"json {count:,} records  glacier {ours * 1000:7.1f} ms   json+fsspec {theirs * 1000:7.1f}"
@@ -231,7 +253,7 @@ def _summary(operations: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=25)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--files", type=int, default=10)

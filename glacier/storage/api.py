@@ -211,8 +211,21 @@ def _hash(files: Mapping[str, Blob], algorithm: str = HASH_ALGORITHM) -> str:
     return f"{algorithm}:{digest.hexdigest()}"
 
 
-#: Above this many bytes the content hash runs beside the I/O or decoding (hashlib
-#: releases the GIL), instead of before it.
+#: The checksum each read verifies, one per file.
+CHECKSUM_ALGORITHM = "xxh3-128"
+
+
+def _checksum(data: Blob) -> str:
+    """``xxh3-128:<hex>``: XXH3 reads a 13 MB file in a fraction of a millisecond, so a read
+    verifies its data without slowing down (a cryptographic hash took 4 ms beside the
+    decoding). It finds damage and mix-ups; the content hash stays the identity."""
+    from xxhash import xxh3_128_hexdigest
+
+    return f"{CHECKSUM_ALGORITHM}:{xxh3_128_hexdigest(data)}"
+
+
+#: Above this many bytes the content hash runs beside the write (the hash releases the
+#: GIL), instead of before it.
 _HASH_ASIDE = 4 * 1024 * 1024
 
 
@@ -301,6 +314,7 @@ def write_dataset(
             task_id=task_id,
             glacier_version=__version__,
             created=created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            checksums={name: _checksum(data) for name, data in encoded.files.items()},
         )
         manifest_bytes = json.dumps(manifest.to_dict(), indent=2, sort_keys=True).encode()
         store.write(f"{folder}{version}/{MANIFEST}", manifest_bytes)
@@ -390,35 +404,54 @@ def read_dataset(dataset: Dataset[Any], *, location: str | None = None) -> Any:
                     uri=uri,
                 )
             files[name] = data
-    # Decode while the hash is computed; the value is returned only if the hash matches.
-    # (Pickle payloads verify their own signature before anything is unpickled.)
+    _verify(manifest, files, dataset.name, uri)
+    # (Pickle payloads also verify their own signature before anything is unpickled.)
+    try:
+        return codec.decode(files, manifest.python_type, schema)
+    except Exception as error:
+        raise StorageError(
+            f"cannot decode version {manifest.version} as {manifest.format} ({describe(error)})",
+            dataset=dataset.name,
+            uri=uri,
+        ) from error
+
+
+def _verify(manifest: Manifest, files: Mapping[str, bytes], dataset: str, uri: str) -> None:
+    """Refuse data that is not what the manifest says was written: each file's checksum,
+    or, for versions written before checksums, the content hash."""
+    checksums = manifest.checksums
+    if checksums:
+        for name, data in files.items():
+            expected = checksums.get(name, "")
+            if expected.partition(":")[0] != CHECKSUM_ALGORITHM:
+                raise StorageError(
+                    f"version {manifest.version} has no checksum Glacier knows for `{name}` "
+                    f"({expected[:20]!r})",
+                    dataset=dataset,
+                    uri=uri,
+                )
+            if _checksum(data) != expected:
+                raise StorageError(
+                    f"version {manifest.version} does not match its manifest (the checksum "
+                    f"of `{name}` differs)",
+                    dataset=dataset,
+                    uri=uri,
+                )
+        return
     algorithm = manifest.content_hash.partition(":")[0]
     if algorithm not in _HASHERS:
         raise StorageError(
             f"version {manifest.version} has a content hash of an unknown kind "
             f"({manifest.content_hash[:20]!r}; known: {', '.join(sorted(_HASHERS))})",
-            dataset=dataset.name,
+            dataset=dataset,
             uri=uri,
         )
-    hashing = _Hashing(files, algorithm)
-    try:
-        value = codec.decode(files, manifest.python_type, schema)
-        failure: Exception | None = None
-    except Exception as error:  # noqa: BLE001 (reported below, after the hash check)
-        value, failure = None, error
-    if hashing.result() != manifest.content_hash:
+    if _hash(files, algorithm) != manifest.content_hash:
         raise StorageError(
             f"version {manifest.version} does not match its manifest (content hash differs)",
-            dataset=dataset.name,
+            dataset=dataset,
             uri=uri,
         )
-    if failure is not None:
-        raise StorageError(
-            f"cannot decode version {manifest.version} as {manifest.format} ({describe(failure)})",
-            dataset=dataset.name,
-            uri=uri,
-        ) from failure
-    return value
 
 
 def dataset_exists(dataset: Dataset[Any], *, location: str | None = None) -> bool:

@@ -181,13 +181,9 @@ class ParquetCodec:
         return None
 
     def encode(self, value: Any) -> Encoded:
-        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
-
-        sink = pa.BufferOutputStream()
-        pq.write_table(to_arrow(value), sink)
         # A view of Arrow's buffer, not a copy of it (the buffer lives as long as the view).
-        return Encoded({"part-0.parquet": memoryview(sink.getvalue())}, type_name(type(value)))
+        data = memoryview(encode_parquet(to_arrow(value)))
+        return Encoded({"part-0.parquet": data}, type_name(type(value)))
 
     def decode(self, files: Mapping[str, bytes], python_type: str, schema: Any) -> Any:
         import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
@@ -196,6 +192,27 @@ class ParquetCodec:
         tables = [pq.read_table(pa.BufferReader(data)) for data in files.values()]
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         return from_arrow(table, python_type, schema)
+
+
+def encode_parquet(table: Any, capacity: int | None = None) -> Any:
+    """The Parquet file of an Arrow table, as an Arrow buffer.
+
+    Written into one buffer of the table's in-memory size (plus room for metadata), which
+    Snappy-compressed Parquet rarely exceeds: a growing buffer copies itself as it doubles.
+    When it does not fit, the file is written again into a growing buffer.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+    target = pa.allocate_buffer(table.nbytes + (1 << 20) if capacity is None else capacity)
+    writer = pa.FixedSizeBufferWriter(target)
+    try:
+        pq.write_table(table, writer)
+    except OSError:  # "Write out of bounds": larger than the table in memory
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        return sink.getvalue()
+    return target.slice(0, writer.tell())
 
 
 # -- JSON ------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ class Manifest:
 
     ``files`` maps each data file (relative to the version folder) to its size in bytes;
     ``content_hash`` is ``blake3:<hex>`` over the files in order (``sha256:`` in versions
-    written by earlier builds, still verified), ``size`` their total.
+    written by earlier builds), the version's identity; ``size`` their total. ``checksums``
+    maps each file to ``xxh3-128:<hex>``, which every read verifies (a fast checksum for
+    damage, as object stores use CRCs; versions without it are verified by ``content_hash``).
     """
 
     version: str
@@ -30,6 +32,7 @@ class Manifest:
     task_id: str | None = None
     glacier_version: str = ""
     created: str = ""
+    checksums: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape written to ``manifest.json``."""
@@ -46,6 +49,7 @@ class Manifest:
             "task_id": self.task_id,
             "glacier_version": self.glacier_version,
             "created": self.created,
+            "checksums": dict(self.checksums),
         }
 
     @classmethod
@@ -73,6 +77,7 @@ class Manifest:
                 task_id=_optional(data.get("task_id")),
                 glacier_version=str(data.get("glacier_version", "")),
                 created=str(data.get("created", "")),
+                checksums={str(k): str(v) for k, v in dict(data.get("checksums") or {}).items()},
             )
         except KeyError as missing:
             raise ValueError(f"the manifest has no {missing}") from None

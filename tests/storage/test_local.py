@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from glacier import Dataset
@@ -165,34 +166,45 @@ def test_unsigned_pickle_is_never_unpickled(tmp_path: Path) -> None:
     pointer = json.loads((tmp_path / POINTER).read_text())
     import hashlib
 
+    from xxhash import xxh3_128_hexdigest
+
     pointer["manifest"]["files"] = {"data.pickle": len(payload)}
     pointer["manifest"]["content_hash"] = "sha256:" + hashlib.sha256(payload).hexdigest()
+    pointer["manifest"]["checksums"] = {"data.pickle": "xxh3-128:" + xxh3_128_hexdigest(payload)}
     (tmp_path / POINTER).write_text(json.dumps(pointer))
     with pytest.raises(StorageError, match="not signed by Glacier"):
         read_dataset(dataset)
 
 
-def test_content_hash_is_blake3_and_older_sha256_versions_still_verify(tmp_path: Path) -> None:
+def test_versions_carry_a_blake3_hash_and_checksums_older_ones_still_verify(
+    tmp_path: Path,
+) -> None:
     import hashlib
 
     from blake3 import blake3
+    from xxhash import xxh3_128_hexdigest
 
     dataset = Dataset("d", LocalPath(str(tmp_path)))
     manifest = write_dataset(dataset, {"a": 1}, run_id="r")
     data = (tmp_path / manifest.version / "data.json").read_bytes()
     assert manifest.content_hash == "blake3:" + blake3(data).hexdigest()
+    assert manifest.checksums == {"data.json": "xxh3-128:" + xxh3_128_hexdigest(data)}
 
-    # A version whose manifest names SHA-256 (written by an earlier build) verifies by it.
-    pointer = json.loads((tmp_path / POINTER).read_text())
-    pointer["manifest"]["content_hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
-    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    def pointing(**changes: Any) -> None:
+        pointer = json.loads((tmp_path / POINTER).read_text())
+        pointer["manifest"].update(changes)
+        (tmp_path / POINTER).write_text(json.dumps(pointer))
+
+    pointing(checksums={"data.json": "crc32:0"})
+    with pytest.raises(StorageError, match=r"no checksum Glacier knows for `data\.json`"):
+        read_dataset(dataset)
+    # A version from before checksums, whose manifest names SHA-256, verifies by its hash.
+    pointing(checksums={}, content_hash="sha256:" + hashlib.sha256(data).hexdigest())
     assert read_dataset(dataset) == {"a": 1}
-    pointer["manifest"]["content_hash"] = "sha256:" + hashlib.sha256(b"other").hexdigest()
-    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    pointing(content_hash="sha256:" + hashlib.sha256(b"other").hexdigest())
     with pytest.raises(StorageError, match="content hash differs"):
         read_dataset(dataset)
-    pointer["manifest"]["content_hash"] = "md5:0123"
-    (tmp_path / POINTER).write_text(json.dumps(pointer))
+    pointing(content_hash="md5:0123")
     with pytest.raises(StorageError, match=r"unknown kind .*known: blake3, sha256"):
         read_dataset(dataset)
 
@@ -299,3 +311,14 @@ def test_the_documented_recipe_for_outside_engines_reads_the_current_version(
     assert pq.read_table(files, filesystem=fs).column("id").to_pylist() == [2, 3]
     # A Parquet reader given the folder itself skips the `_`-prefixed versions.
     assert pq.read_table(str(tmp_path / "orders")).num_rows == 0
+
+
+def test_parquet_larger_than_its_table_in_memory_is_written_whole() -> None:
+    from glacier.storage.codecs import encode_parquet
+
+    table = pa.table({"a": list(range(1_000))})
+    expected = pa.BufferOutputStream()
+    pq.write_table(table, expected)
+    # The first buffer is too small: the file is written again into a growing one.
+    assert encode_parquet(table, capacity=100).equals(expected.getvalue())
+    assert encode_parquet(table).equals(expected.getvalue())
