@@ -29,6 +29,7 @@ from glacier.storage.codecs import (
     Codec,
     Encoded,
     Refused,
+    StreamingCodec,
     automatic_codecs,
     codec_names,
     get_codec,
@@ -36,7 +37,7 @@ from glacier.storage.codecs import (
 )
 from glacier.storage.errors import CommitConflict, StorageError
 from glacier.storage.external import data_files, read_external
-from glacier.storage.filesystems import ConflictError, Store, open_store
+from glacier.storage.filesystems import ConflictError, LocalStore, Store, open_store
 from glacier.storage.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -279,42 +280,40 @@ def write_dataset(
 
     uri = _location(dataset, location)
     codec = _choose_codec(dataset, value, format)
-    try:
-        encoded: Encoded = codec.encode(value)
-    except Refused as refused:
-        raise StorageError(
-            f"format {codec.name!r} cannot store this `{type_name(type(value))}` value: "
-            f"{refused}.{_would_work(value, exclude=codec.name)}",
-            dataset=dataset.name,
-        ) from None
-    except Exception as error:
-        raise StorageError(
-            f"format {codec.name!r} could not store this `{type_name(type(value))}` value "
-            f"({describe(error)}).{_would_work(value, exclude=codec.name)}",
-            dataset=dataset.name,
-            uri=uri,
-        ) from error
+    streaming = isinstance(codec, StreamingCodec)
+    encoded = None if streaming else _encode(codec, value, dataset.name, uri)
     created = _now()
     version = _new_version(created)
-    hashing = _Hashing(encoded.files)
     with _guard(dataset.name, uri, "writing"):
         store, folder = open_store(uri, dataset.storage)
         current = store.read_tagged(folder + POINTER)
-        for name, data in encoded.files.items():
-            store.write(f"{folder}{version}/{name}", data)
+        if encoded is None and not isinstance(store, LocalStore):
+            encoded = _encode(codec, value, dataset.name, uri)  # one request per object
+        if encoded is None:
+            assert isinstance(codec, StreamingCodec) and isinstance(store, LocalStore)
+            written = _stream(store, f"{folder}{version}/", codec, value, dataset.name, uri)
+            python_type, sizes, content_hash, checksums = written
+        else:
+            hashing = _Hashing(encoded.files)
+            for name, data in encoded.files.items():
+                store.write(f"{folder}{version}/{name}", data)
+            python_type = encoded.python_type
+            sizes = {name: len(data) for name, data in encoded.files.items()}
+            content_hash = hashing.result()
+            checksums = {name: _checksum(data) for name, data in encoded.files.items()}
         manifest = Manifest(
             version=version,
             format=codec.name,
-            python_type=encoded.python_type,
-            content_hash=hashing.result(),
-            size=sum(len(data) for data in encoded.files.values()),
-            files={name: len(data) for name, data in encoded.files.items()},
+            python_type=python_type,
+            content_hash=content_hash,
+            size=sum(sizes.values()),
+            files=sizes,
             cache_key=cache_key,
             run_id=run_id,
             task_id=task_id,
             glacier_version=__version__,
             created=created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            checksums={name: _checksum(data) for name, data in encoded.files.items()},
+            checksums=checksums,
         )
         manifest_bytes = json.dumps(manifest.to_dict(), indent=2, sort_keys=True).encode()
         store.write(f"{folder}{version}/{MANIFEST}", manifest_bytes)
@@ -328,6 +327,52 @@ def write_dataset(
         except ConflictError:
             raise _lost_race(store, folder, version, dataset.name, uri) from None
     return manifest
+
+
+def _encode(codec: Codec, value: Any, dataset: str, uri: str) -> Encoded:
+    with _encoding(codec, value, dataset, uri):
+        return codec.encode(value)
+    raise AssertionError("unreachable")  # pragma: no cover - _encoding raises
+
+
+@contextlib.contextmanager
+def _encoding(codec: Codec, value: Any, dataset: str, uri: str) -> Iterator[None]:
+    """A codec's failure as a `StorageError` naming the value's type and what would work."""
+    try:
+        yield
+    except Refused as refused:
+        raise StorageError(
+            f"format {codec.name!r} cannot store this `{type_name(type(value))}` value: "
+            f"{refused}.{_would_work(value, exclude=codec.name)}",
+            dataset=dataset,
+        ) from None
+    except Exception as error:
+        raise StorageError(
+            f"format {codec.name!r} could not store this `{type_name(type(value))}` value "
+            f"({describe(error)}).{_would_work(value, exclude=codec.name)}",
+            dataset=dataset,
+            uri=uri,
+        ) from error
+
+
+def _stream(
+    store: LocalStore, folder: str, codec: StreamingCodec, value: Any, dataset: str, uri: str
+) -> tuple[str, dict[str, int], str, dict[str, str]]:
+    """Encode straight into the version's file on local disk (no buffer the size of the data
+    to fill first), then hash the file through a memory map: the Python type, the file's
+    size, the content hash and the checksums."""
+    path = folder + codec.file_name
+    try:
+        with store.open_new(path) as handle, _encoding(codec, value, dataset, uri):
+            python_type = codec.encode_to(value, handle)
+    except BaseException:
+        store.remove(path)  # the version is not committed; leave no half file in it
+        raise
+    with store.mapped(path) as data:
+        files = {codec.file_name: data}
+        return python_type, {codec.file_name: len(data)}, _hash(files), {
+            codec.file_name: _checksum(data)
+        }
 
 
 def _lost_race(store: Store, folder: str, version: str, dataset: str, uri: str) -> CommitConflict:

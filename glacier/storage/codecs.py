@@ -19,7 +19,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from glacier.storage import signing
 
@@ -54,6 +54,19 @@ class Codec(Protocol):
 
     def decode(self, files: Mapping[str, bytes], python_type: str, schema: Any) -> Any:
         """The value back from its files; ``python_type`` is what `encode` recorded."""
+
+
+@runtime_checkable
+class StreamingCodec(Codec, Protocol):
+    """A codec whose value is one file that it can write into an open file, so a local
+    folder receives it as it is encoded (no buffer the size of the data filled first)."""
+
+    #: The name of that file in the version folder.
+    file_name: str
+
+    def encode_to(self, value: Any, handle: BinaryIO) -> str:
+        """Write ``value`` as `file_name` into ``handle``; returns the Python type to
+        record (as `Encoded.python_type`). Only called when `refusal` returned ``None``."""
 
 
 _BUILTIN_ORDER = ("parquet", "text", "bytes", "json")
@@ -180,10 +193,18 @@ class ParquetCodec:
                 return f"column names must be strings (Parquet would turn {odd[0]!r} into a string)"
         return None
 
+    file_name = "part-0.parquet"
+
     def encode(self, value: Any) -> Encoded:
         # A view of Arrow's buffer, not a copy of it (the buffer lives as long as the view).
         data = memoryview(encode_parquet(to_arrow(value)))
-        return Encoded({"part-0.parquet": data}, type_name(type(value)))
+        return Encoded({self.file_name: data}, type_name(type(value)))
+
+    def encode_to(self, value: Any, handle: BinaryIO) -> str:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+        pq.write_table(to_arrow(value), handle)
+        return type_name(type(value))
 
     def decode(self, files: Mapping[str, bytes], python_type: str, schema: Any) -> Any:
         import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]

@@ -7,13 +7,16 @@ are optional extras, imported only when a location of theirs is used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import mmap
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 from glacier.distribution import install_hint
 from glacier.storage.codecs import Blob
@@ -233,6 +236,37 @@ class LocalStore(Store):
                 os.fsync(handle.fileno())
         if self.durable:
             _sync_folder(os.path.dirname(path))
+
+    @contextlib.contextmanager
+    def open_new(self, path: str) -> Iterator[BinaryIO]:
+        """A new file to write into (its folder need not exist); durable as `write` is."""
+        self._make_folder(os.path.dirname(path))
+        with open(path, "wb") as handle:
+            yield handle
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if self.durable:
+            _sync_folder(os.path.dirname(path))
+
+    @contextlib.contextmanager
+    def mapped(self, path: str) -> Iterator[Blob]:
+        """A file's bytes through a read-only memory map (no copy into this process)."""
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                yield b""  # an empty file cannot be mapped
+                return
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapping:
+                view = memoryview(mapping)
+                try:
+                    yield view
+                finally:
+                    view.release()
+
+    def remove(self, path: str) -> None:
+        """Delete a file if it is there."""
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
     def _make_folder(self, folder: str) -> None:
         """Create ``folder`` and its missing parents; when durable, persist their entries."""

@@ -322,3 +322,36 @@ def test_parquet_larger_than_its_table_in_memory_is_written_whole() -> None:
     # The first buffer is too small: the file is written again into a growing one.
     assert encode_parquet(table, capacity=100).equals(expected.getvalue())
     assert encode_parquet(table).equals(expected.getvalue())
+
+
+def test_a_table_streams_to_local_disk_and_a_failed_encoding_leaves_no_file(
+    tmp_path: Path,
+) -> None:
+    from blake3 import blake3
+    from xxhash import xxh3_128_hexdigest
+
+    dataset = Dataset("table", LocalPath(str(tmp_path)))
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    first = write_dataset(dataset, frame, run_id="r1")
+    data = (tmp_path / first.version / "part-0.parquet").read_bytes()
+    assert first.files == {"part-0.parquet": len(data)}
+    assert first.content_hash == "blake3:" + blake3(data).hexdigest()
+    assert first.checksums == {"part-0.parquet": "xxh3-128:" + xxh3_128_hexdigest(data)}
+    pd.testing.assert_frame_equal(read_dataset(dataset), frame)
+
+    # Arrow refuses a column of ints and strings only while writing the file.
+    with pytest.raises(StorageError, match=r"could not store this `pandas\.DataFrame` value"):
+        write_dataset(dataset, pd.DataFrame({"a": [1, "x"]}), run_id="r2")
+    assert [p.name for p in tmp_path.rglob("*.parquet")] == ["part-0.parquet"]
+    assert read_manifest(dataset) == first
+    pd.testing.assert_frame_equal(read_dataset(dataset), frame)
+
+
+def test_a_streamed_table_is_durable_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(FSYNC_ENV, "1")
+    dataset = Dataset("table", LocalPath(str(tmp_path)))
+    table = pa.table({"a": [1, 2, 3]})
+    write_dataset(dataset, table, run_id="r")
+    assert read_dataset(dataset).equals(table)
