@@ -22,7 +22,7 @@ import json
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from glacier.storage.codecs import (
     Blob,
@@ -236,9 +236,8 @@ class _Hashing:
     A fresh thread per use, never a pool: a pool inherited through ``fork`` deadlocks.
     """
 
-    def __init__(self, files: Mapping[str, Blob], algorithm: str = HASH_ALGORITHM) -> None:
+    def __init__(self, files: Mapping[str, Blob]) -> None:
         self._files = files
-        self._algorithm = algorithm
         self._result: str | None = None
         self._thread: threading.Thread | None = None
         if sum(len(data) for data in files.values()) > _HASH_ASIDE:
@@ -248,7 +247,7 @@ class _Hashing:
             self._run()
 
     def _run(self) -> None:
-        self._result = _hash(self._files, self._algorithm)
+        self._result = _hash(self._files)
 
     def result(self) -> str:
         if self._thread is not None:
@@ -280,40 +279,31 @@ def write_dataset(
 
     uri = _location(dataset, location)
     codec = _choose_codec(dataset, value, format)
-    streaming = isinstance(codec, StreamingCodec)
-    encoded = None if streaming else _encode(codec, value, dataset.name, uri)
     created = _now()
     version = _new_version(created)
     with _guard(dataset.name, uri, "writing"):
         store, folder = open_store(uri, dataset.storage)
         current = store.read_tagged(folder + POINTER)
-        if encoded is None and not isinstance(store, LocalStore):
-            encoded = _encode(codec, value, dataset.name, uri)  # one request per object
-        if encoded is None:
-            assert isinstance(codec, StreamingCodec) and isinstance(store, LocalStore)
+        # Object stores take one request per object, so only a local folder is streamed to.
+        if isinstance(codec, StreamingCodec) and isinstance(store, LocalStore):
             written = _stream(store, f"{folder}{version}/", codec, value, dataset.name, uri)
-            python_type, sizes, content_hash, checksums = written
         else:
-            hashing = _Hashing(encoded.files)
-            for name, data in encoded.files.items():
-                store.write(f"{folder}{version}/{name}", data)
-            python_type = encoded.python_type
-            sizes = {name: len(data) for name, data in encoded.files.items()}
-            content_hash = hashing.result()
-            checksums = {name: _checksum(data) for name, data in encoded.files.items()}
+            with _encoding(codec, value, dataset.name, uri):
+                encoded = codec.encode(value)
+            written = _write_encoded(store, f"{folder}{version}/", encoded)
         manifest = Manifest(
             version=version,
             format=codec.name,
-            python_type=python_type,
-            content_hash=content_hash,
-            size=sum(sizes.values()),
-            files=sizes,
+            python_type=written.python_type,
+            content_hash=written.content_hash,
+            size=sum(written.sizes.values()),
+            files=written.sizes,
             cache_key=cache_key,
             run_id=run_id,
             task_id=task_id,
             glacier_version=__version__,
             created=created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            checksums=checksums,
+            checksums=written.checksums,
         )
         manifest_bytes = json.dumps(manifest.to_dict(), indent=2, sort_keys=True).encode()
         store.write(f"{folder}{version}/{MANIFEST}", manifest_bytes)
@@ -329,10 +319,13 @@ def write_dataset(
     return manifest
 
 
-def _encode(codec: Codec, value: Any, dataset: str, uri: str) -> Encoded:
-    with _encoding(codec, value, dataset, uri):
-        return codec.encode(value)
-    raise AssertionError("unreachable")  # pragma: no cover - _encoding raises
+class _Written(NamedTuple):
+    """What the manifest records of a version's files."""
+
+    python_type: str
+    sizes: dict[str, int]
+    content_hash: str
+    checksums: dict[str, str]
 
 
 @contextlib.contextmanager
@@ -355,24 +348,35 @@ def _encoding(codec: Codec, value: Any, dataset: str, uri: str) -> Iterator[None
         ) from error
 
 
+def _write_encoded(store: Store, folder: str, encoded: Encoded) -> _Written:
+    """Write encoded files, hashing them beside the writes when they are large."""
+    files = encoded.files
+    hashing = _Hashing(files)
+    for name, data in files.items():
+        store.write(folder + name, data)
+    return _Written(
+        encoded.python_type,
+        {name: len(data) for name, data in files.items()},
+        hashing.result(),
+        {name: _checksum(data) for name, data in files.items()},
+    )
+
+
 def _stream(
     store: LocalStore, folder: str, codec: StreamingCodec, value: Any, dataset: str, uri: str
-) -> tuple[str, dict[str, int], str, dict[str, str]]:
+) -> _Written:
     """Encode straight into the version's file on local disk (no buffer the size of the data
-    to fill first), then hash the file through a memory map: the Python type, the file's
-    size, the content hash and the checksums."""
-    path = folder + codec.file_name
+    to fill first), then hash the file through a memory map."""
+    name = codec.file_name
     try:
-        with store.open_new(path) as handle, _encoding(codec, value, dataset, uri):
+        with store.open_new(folder + name) as handle, _encoding(codec, value, dataset, uri):
             python_type = codec.encode_to(value, handle)
     except BaseException:
-        store.remove(path)  # the version is not committed; leave no half file in it
+        store.remove(folder + name)  # the version is not committed; leave no half file
         raise
-    with store.mapped(path) as data:
-        files = {codec.file_name: data}
-        return python_type, {codec.file_name: len(data)}, _hash(files), {
-            codec.file_name: _checksum(data)
-        }
+    with store.mapped(folder + name) as data:
+        sizes = {name: len(data)}
+        return _Written(python_type, sizes, _hash({name: data}), {name: _checksum(data)})
 
 
 def _lost_race(store: Store, folder: str, version: str, dataset: str, uri: str) -> CommitConflict:

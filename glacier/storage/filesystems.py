@@ -228,18 +228,13 @@ class LocalStore(Store):
         self.durable = durable
 
     def write(self, path: str, data: Blob) -> None:
-        self._make_folder(os.path.dirname(path))
-        with open(path, "wb") as handle:
+        with self.open_new(path) as handle:
             handle.write(data)
-            if self.durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        if self.durable:
-            _sync_folder(os.path.dirname(path))
 
     @contextlib.contextmanager
     def open_new(self, path: str) -> Iterator[BinaryIO]:
-        """A new file to write into (its folder need not exist); durable as `write` is."""
+        """A new file to write into (its folder need not exist); when durable, the file
+        and its folder entry are on disk when the block ends."""
         self._make_folder(os.path.dirname(path))
         with open(path, "wb") as handle:
             yield handle
