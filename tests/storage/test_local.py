@@ -351,7 +351,19 @@ def test_a_streamed_table_is_durable_when_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(FSYNC_ENV, "1")
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync_and_note(descriptor: int) -> None:  # the real fsync, and which file it was
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync_and_note)
     dataset = Dataset("table", LocalPath(str(tmp_path)))
     table = pa.table({"a": [1, 2, 3]})
-    write_dataset(dataset, table, run_id="r")
+    manifest = write_dataset(dataset, table, run_id="r")
+    version = tmp_path / manifest.version
+    # The streamed data file, its folder, the manifest and the pointer are all on disk.
+    assert {str(version / "part-0.parquet"), str(version), str(tmp_path)} <= set(synced)
+    assert str(version / "_manifest.json") in synced
     assert read_dataset(dataset).equals(table)
