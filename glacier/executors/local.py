@@ -180,7 +180,8 @@ class _Scheduler:
             watcher.start()
             handover = self.run_inline()
             if handover is not None:
-                self.work(True, *handover)
+                plan, outcome = handover
+                self.work(eager=True, plan=plan, outcome=outcome)
         except KeyboardInterrupt:
             with self.condition:
                 self.stopping = True
